@@ -1,0 +1,41 @@
+"""Command line: `zktui [HOSTS]` opens the TUI; subcommands pick another front end or the sandbox.
+
+Front ends are imported lazily, so `zktui exec` never loads Textual and `zktui sandbox` loads neither.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from zktui import __version__
+from zktui import demo
+from zktui.sandbox import cli as sandbox_cli
+
+SUBCOMMAND_MODULES = (demo, sandbox_cli)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zktui",
+        description="A terminal tool for people who run Apache ZooKeeper.",
+    )
+    parser.add_argument("--version", action="version", version=f"zktui {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for module in SUBCOMMAND_MODULES:
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv:
+        parser.print_help()
+        return 0
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("zktui: interrupted", file=sys.stderr)
+        return 130
