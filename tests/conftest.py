@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from kazoo.client import KazooClient
+from kazoo.exceptions import NoAuthError, NoNodeError
 
 from zktui.sandbox import Ensemble
 
@@ -21,9 +22,36 @@ def ensemble():
         yield running
 
 
+class SyncedKazooClient(KazooClient):
+    """A test's own view of the tree: syncs before each read, so what another client (the engine, an exec
+    process) wrote through another server is visible, as ZooKeeper promises only after a sync."""
+
+    def get(self, path, *args, **kwargs):
+        self.sync(path)
+        return super().get(path, *args, **kwargs)
+
+    def exists(self, path, *args, **kwargs):
+        self.sync(path)
+        return super().exists(path, *args, **kwargs)
+
+    def get_children(self, path, *args, **kwargs):
+        self.sync(path)
+        return super().get_children(path, *args, **kwargs)
+
+    def get_acls(self, path):
+        self.sync(path)
+        return super().get_acls(path)
+
+
+@pytest.fixture(autouse=True)
+def backups_in_tmp(tmp_path, monkeypatch):
+    """deleteall, mv and import --force write backups: keep them out of the user's state directory."""
+    monkeypatch.setenv("ZKTUI_BACKUP_DIR", str(tmp_path / "backups"))
+
+
 @pytest.fixture
 def zk(ensemble):
-    client = KazooClient(hosts=ensemble.hosts, timeout=10.0)
+    client = SyncedKazooClient(hosts=ensemble.hosts, timeout=10.0)
     client.start(timeout=15)
     yield client
     client.stop()
@@ -38,7 +66,24 @@ def base_path(request, zk):
     zk.create(path, makepath=True)
     yield path
     if zk.connected:
-        zk.delete(path, recursive=True)
+        remove_tree(zk, path)
+
+
+def remove_tree(client: KazooClient, path: str) -> None:
+    """Delete path and everything below; nodes whose children we may not list are deleted if they are leaves
+    (tests lock nodes with digest ACLs)."""
+    try:
+        children = client.get_children(path)
+    except NoNodeError:
+        return
+    except NoAuthError:
+        children = []
+    for child in children:
+        remove_tree(client, f"{path}/{child}")
+    try:
+        client.delete(path)
+    except NoNodeError:
+        pass
 
 
 @pytest.hookimpl(hookwrapper=True)

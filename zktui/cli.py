@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from zktui import __version__
-from zktui import demo
+from zktui import __version__, demo, scripting
+from zktui import shell as shell_cli
 from zktui.sandbox import cli as sandbox_cli
 
-SUBCOMMAND_MODULES = (demo, sandbox_cli)
+SUBCOMMAND_MODULES = (shell_cli, scripting, demo, sandbox_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -52,6 +52,8 @@ def layout(servers: int, base_port: int) -> list[ServerSpec]:
 
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the JVM binds: connections of a previous run lingering in TIME_WAIT do not make the port taken.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((LOOPBACK, port))
         except OSError:
@@ -96,7 +98,12 @@ def render_zoo_cfg(spec: ServerSpec, ensemble: list[ServerSpec], directory: str,
     ]
     if len(ensemble) > 1:
         lines.append("standaloneEnabled=false")
-        lines += [f"server.{s.myid}={LOOPBACK}:{s.quorum_port}:{s.election_port}" for s in ensemble]
+        # The client address in each server line puts it into /zookeeper/config, so clients (`config -c`, the
+        # ensemble panel) learn every server from any one of them.
+        lines += [
+            f"server.{s.myid}={LOOPBACK}:{s.quorum_port}:{s.election_port}:participant;{LOOPBACK}:{s.client_port}"
+            for s in ensemble
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,171 @@
+"""A ZooKeeper session: kazoo underneath, connection state as plain events on top.
+
+Listeners are called on kazoo's connection thread: they must not block and must do no ZooKeeper I/O
+(front ends forward the event to their own loop, e.g. Textual's post_message).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kazoo.client import KazooClient
+from kazoo.protocol.states import KazooState, KeeperState
+
+from zktui.core.paths import split_chroot
+
+# kazoo logs every failed connection attempt; the front ends show the state instead. Without a handler of
+# its own, Python's last-resort handler would print those lines over the user's terminal.
+logging.getLogger("kazoo").addHandler(logging.NullHandler())
+logging.getLogger("kazoo").propagate = False
+
+
+class ConnState(enum.Enum):
+    CONNECTING = "CONNECTING"
+    CONNECTED = "CONNECTED"
+    READ_ONLY = "CONNECTED (read-only server)"
+    SUSPENDED = "SUSPENDED"
+    LOST = "LOST"
+    CLOSED = "CLOSED"
+
+
+class ReadOnlyError(Exception):
+    """zktui was started read-only and refuses every write."""
+
+
+@dataclass(frozen=True)
+class ConnectOptions:
+    hosts: str = "127.0.0.1:2181"
+    session_timeout: float = 10.0
+    connect_timeout: float = 15.0
+    auth: tuple[tuple[str, str], ...] = ()  # (scheme, credential), e.g. ("digest", "user:pass")
+    read_only: bool = False  # zktui refuses writes
+    allow_read_only_server: bool = False  # accept a server in ZooKeeper's own read-only mode
+    use_ssl: bool = False
+    certfile: str | None = None
+    keyfile: str | None = None
+    keyfile_password: str | None = None
+    ca: str | None = None
+    verify_certs: bool = True
+    sasl_options: dict | None = None
+    # AdminServer ports by client address ("host:port" -> port), for servers without 4lw whitelisting.
+    admin_ports: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def chroot(self) -> str | None:
+        return split_chroot(self.hosts)[1]
+
+    @property
+    def servers(self) -> list[str]:
+        return [h.strip() for h in split_chroot(self.hosts)[0].split(",") if h.strip()]
+
+
+@dataclass(frozen=True)
+class StateChange:
+    state: ConnState
+    server: str | None
+    session_id: int | None
+    new_session: bool  # CONNECTED with another session id than before: everything must be re-read
+    at: float = field(default_factory=time.time)
+
+
+class Session:
+    def __init__(self, options: ConnectOptions) -> None:
+        self.options = options
+        self.client = KazooClient(
+            hosts=options.hosts,
+            timeout=options.session_timeout,
+            auth_data=list(options.auth) or None,
+            read_only=options.allow_read_only_server or None,
+            use_ssl=options.use_ssl,
+            certfile=options.certfile,
+            keyfile=options.keyfile,
+            keyfile_password=options.keyfile_password,
+            ca=options.ca,
+            verify_certs=options.verify_certs,
+            sasl_options=options.sasl_options,
+            connection_retry={"max_tries": -1, "max_delay": 2.0},
+        )
+        self.state = ConnState.CONNECTING
+        self.server: str | None = None
+        self.session_id: int | None = None
+        self._listeners: list[Callable[[StateChange], None]] = []
+        self._lock = threading.Lock()
+        self.client.add_listener(self._on_kazoo_state)
+
+    # ----- lifecycle -----
+
+    def start(self) -> None:
+        """Connect, blocking up to connect_timeout (call it from a worker in a UI)."""
+        self.client.start(timeout=self.options.connect_timeout)
+        self._record(self._connected_state())
+
+    def stop(self) -> None:
+        self.client.stop()
+        self.client.close()
+        self._record(ConnState.CLOSED)
+
+    @property
+    def connected(self) -> bool:
+        return self.state in (ConnState.CONNECTED, ConnState.READ_ONLY)
+
+    # ----- events -----
+
+    def add_listener(self, listener: Callable[[StateChange], None]) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[StateChange], None]) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def _connected_state(self) -> ConnState:
+        return ConnState.READ_ONLY if self.client.client_state == KeeperState.CONNECTED_RO else ConnState.CONNECTED
+
+    def _on_kazoo_state(self, state: str) -> None:
+        if state == KazooState.CONNECTED:
+            self._record(self._connected_state())
+        elif state == KazooState.SUSPENDED:
+            self._record(ConnState.SUSPENDED)
+        elif state == KazooState.LOST:
+            self._record(ConnState.LOST)
+
+    def _record(self, state: ConnState) -> None:
+        previous_session = self.session_id
+        server = self._peer() if state in (ConnState.CONNECTED, ConnState.READ_ONLY) else self.server
+        session_id = self.client.client_id[0] if self.client.client_id else None
+        new_session = (
+            state in (ConnState.CONNECTED, ConnState.READ_ONLY)
+            and previous_session is not None
+            and session_id != previous_session
+        )
+        with self._lock:
+            unchanged = (state, server, session_id) == (self.state, self.server, self.session_id)
+            self.state, self.server = state, server
+            if session_id is not None:
+                self.session_id = session_id
+            listeners = list(self._listeners)
+        if unchanged:
+            return
+        change = StateChange(state, server, self.session_id, new_session)
+        for listener in listeners:
+            listener(change)
+
+    def _peer(self) -> str | None:
+        sock = getattr(getattr(self.client, "_connection", None), "_socket", None)
+        try:
+            host, port = sock.getpeername()[:2]
+        except (AttributeError, OSError):
+            return None
+        return f"{host}:{port}"
+
+    # ----- guards -----
+
+    def require_writable(self, command: str) -> None:
+        if self.options.read_only:
+            raise ReadOnlyError(f"{command} is a write and zktui is read-only (started with --read-only)")
