@@ -10,7 +10,7 @@ from kazoo.handlers.threading import KazooTimeoutError
 
 from zktui.commands.parser import Invocation, UsageError, parse
 from zktui.commands.registry import HANDLERS, CommandError, Output
-from zktui.core.errors import describe_error
+from zktui.core.errors import describe_error, hint_for
 from zktui.core.paths import resolve
 from zktui.core.session import ConnectOptions, Session
 from zktui.core.walk import WalkCancelled
@@ -20,13 +20,12 @@ SECRET_COMMANDS = ("addauth",)
 
 
 def server_failure(command: str, exc: BaseException, path: str | None = None, **context) -> CommandError:
-    """One CommandError for a kazoo exception: zkCli's line, then zktui's explanation when it adds one."""
-    from kazoo.exceptions import NodeExistsError, NoNodeError
-
+    """One CommandError for a kazoo exception: zkCli's line, then what zktui can add to it."""
     zkcli_line = zkcli_error(command, path, exc).splitlines()[-1]
-    human = describe_error(command, exc, path=path, **context)
-    plain = isinstance(exc, NodeExistsError) or (isinstance(exc, NoNodeError) and not human.endswith("first"))
-    return CommandError(command, zkcli_line if plain or not zkcli_line else f"{zkcli_line} ({human})")
+    hint = hint_for(command, exc, path=path, **context)
+    if not zkcli_line:
+        return CommandError(command, hint or type(exc).__name__)
+    return CommandError(command, f"{zkcli_line} ({hint})" if hint else zkcli_line)
 
 
 def redact(line: str) -> str:

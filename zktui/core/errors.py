@@ -205,3 +205,30 @@ def _describe_other(command: str, exc: BaseException, node: str) -> str:
         return f"server error {type(exc).__name__} (code {code})"
     text = str(exc)
     return text if text else type(exc).__name__
+
+
+def hint_for(
+    command: str,
+    exc: BaseException,
+    path: str | None = None,
+    current_version: int | None = None,
+    expected_version: int | None = None,
+    data_size: int | None = None,
+) -> str | None:
+    """What zktui adds after zkCli's own error line: the next step, or the fact zkCli leaves out."""
+    if isinstance(exc, kz.NodeExistsError):
+        return None
+    if isinstance(exc, kz.NoNodeError):
+        parent = _parent(path)
+        return f"create {parent} first" if command == "create" and parent else None
+    if isinstance(exc, kz.NotEmptyError):
+        return "deleteall removes it with everything below"
+    if isinstance(exc, kz.BadVersionError):
+        if current_version is None:
+            return "it changed since it was read"
+        return f"it is at version {current_version}" + (
+            f", not {expected_version}" if expected_version is not None else ""
+        )
+    if isinstance(exc, kz.NoAuthError):
+        return "addauth with a credential its ACL allows (getAcl shows the ACL to readers and admins)"
+    return describe_error(command, exc, path, current_version, expected_version, data_size)
