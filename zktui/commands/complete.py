@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from zktui.commands.parser import flags_of_token, known_command
 from zktui.commands.spec import Arg, Command, Flag, command_names, lookup
 from zktui.core.escape import inert_name
 from zktui.core.paths import resolve, sort_children
@@ -86,28 +87,6 @@ def split_words(line: str) -> list[Word]:
     return words
 
 
-def find_command(word: str) -> Command | None:
-    """The command a word names, as the parser finds it (exact, else case-insensitive); no guessing."""
-    command = lookup(word)
-    if command is None:
-        folded = {name.lower(): name for name in command_names()}
-        if word.lower() in folded:
-            command = lookup(folded[word.lower()])
-    return command
-
-
-def _named_flags(command: Command, token: str) -> list[Flag] | None:
-    """The flags a token names: one flag, or a cluster of one-letter switches such as -sR."""
-    exact = command.flag(token)
-    if exact is not None:
-        return [exact]
-    if token.startswith("-") and not token.startswith("--") and len(token) > 2:
-        cluster = [command.flag(f"-{letter}") for letter in token[1:]]
-        if all(flag is not None and not flag.takes_value for flag in cluster):
-            return cluster  # type: ignore[return-value]
-    return None
-
-
 class _Reader:
     """Walks a command's words left to right, knowing what the next word will be."""
 
@@ -135,7 +114,7 @@ class _Reader:
             return Role("arg" if self.next_arg() else "extra", command, arg=self.next_arg())
         if value == "--":
             return Role("flag", command)
-        named = _named_flags(command, value)
+        named = flags_of_token(command, value)
         if named is not None:
             return Role("flag", command, flag=named[-1])
         if _NEGATIVE_NUMBER.match(value) and not partial:
@@ -160,7 +139,7 @@ def describe(line: str) -> list[tuple[Word, Role]]:
     words = split_words(line)
     if not words:
         return []
-    command = find_command(words[0].value)
+    command = known_command(words[0].value)
     if command is None:
         return [(words[0], Role("unknown-command"))] + [(w, Role("extra")) for w in words[1:]]
     described = [(words[0], Role("command", command))]
@@ -189,7 +168,7 @@ def at_cursor(line_before_cursor: str) -> tuple[Word, Role, list[Word]]:
     current, before = words[-1], words[:-1]
     if not before:
         return current, Role("command"), before
-    command = find_command(before[0].value)
+    command = known_command(before[0].value)
     if command is None:
         return current, Role("extra"), before
     reader = _Reader(command)

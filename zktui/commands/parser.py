@@ -48,12 +48,18 @@ def tokenize(line: str) -> list[str]:
         raise UsageError("", "unterminated quote in the command line") from None
 
 
-def find_command(name: str) -> Command:
+def known_command(name: str) -> Command | None:
+    """The command a word names: exact, else case-insensitive (`getacl`); no guessing."""
     command = lookup(name)
     if command is None:
         lowered = {n.lower(): n for n in command_names()}
         if name.lower() in lowered:
             command = lookup(lowered[name.lower()])
+    return command
+
+
+def find_command(name: str) -> Command:
+    command = known_command(name)
     if command is None:
         close = difflib.get_close_matches(name, command_names(), n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]}?" if close else "; `help` lists the commands"
@@ -72,7 +78,7 @@ def _convert(command: Command, what: str, kind: str, value: str, choices: tuple[
     return value
 
 
-def _flags_of_token(command: Command, token: str) -> list[Flag] | None:
+def flags_of_token(command: Command, token: str) -> list[Flag] | None:
     """The flags a token names: one flag, or a cluster of one-letter switches such as -sR."""
     exact = command.flag(token)
     if exact is not None:
@@ -105,7 +111,7 @@ def parse_words(words: list[str], line: str | None = None) -> Invocation | None:
         if token == "--":
             only_positionals = True
             continue
-        named = _flags_of_token(command, token)
+        named = flags_of_token(command, token)
         if named is None:
             if _NEGATIVE_NUMBER.match(token):
                 positionals.append(token)
