@@ -10,9 +10,10 @@ import sys
 
 from zktui import __version__, demo, scripting
 from zktui import shell as shell_cli
+from zktui import tui as tui_cli
 from zktui.sandbox import cli as sandbox_cli
 
-SUBCOMMAND_MODULES = (shell_cli, scripting, demo, sandbox_cli)
+SUBCOMMAND_MODULES = (tui_cli, shell_cli, scripting, demo, sandbox_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,12 +28,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subcommand_names(parser: argparse.ArgumentParser) -> set[str]:
+    return set(next(a for a in parser._actions if a.dest == "command").choices)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv:
-        parser.print_help()
-        return 0
+    if not argv or argv[0] not in _subcommand_names(parser) | {"-h", "--help", "--version"}:
+        argv = ["tui", *argv]  # `zktui [HOSTS] [options]` opens the TUI
     args = parser.parse_args(argv)
     try:
         return args.run(args)

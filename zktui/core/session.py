@@ -113,6 +113,10 @@ class Session:
     def connected(self) -> bool:
         return self.state in (ConnState.CONNECTED, ConnState.READ_ONLY)
 
+    def current(self) -> StateChange:
+        """The state now, as an event (for a front end that attaches after the session started)."""
+        return StateChange(self.state, self.server, self.session_id, False)
+
     # ----- events -----
 
     def add_listener(self, listener: Callable[[StateChange], None]) -> None:

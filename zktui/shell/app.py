@@ -23,6 +23,7 @@ from prompt_toolkit.input import Input
 from prompt_toolkit.output import Output as TerminalOutput
 from prompt_toolkit.patch_stdout import patch_stdout
 
+from zktui.commands.children import ChildrenCache
 from zktui.commands.complete import split_words
 from zktui.commands.engine import Engine, load_handlers
 from zktui.commands.parser import UsageError
@@ -30,7 +31,6 @@ from zktui.commands.registry import CommandError, Output
 from zktui.connect_args import options_from_args
 from zktui.core.escape import inert
 from zktui.core.session import ConnectOptions, Session, StateChange
-from zktui.shell.children import ChildrenCache
 from zktui.shell.completer import CommandCompleter
 from zktui.shell.history import RedactedMemoryHistory, history_path, open_history
 from zktui.shell.lexer import CommandLexer

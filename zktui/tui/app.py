@@ -1,0 +1,454 @@
+"""The Textual TUI: the znode tree beside the selected node's stat, ACL and data, and the command prompt.
+
+All ZooKeeper I/O runs in thread workers; results and kazoo's callbacks arrive as messages.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from kazoo.exceptions import KazooException, NoAuthError, NoNodeError
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from zktui.commands.engine import Engine, load_handlers
+from zktui.commands.parser import UsageError
+from zktui.commands.registry import CommandError
+from zktui.core.escape import inert
+from zktui.core.paths import parent as parent_of
+from zktui.core.session import ConnectOptions, ConnState
+from zktui.tui.bridge import Bridge
+from zktui.tui.messages import CommandFinished, ConnectionChanged, EngineNote, NodeLoaded, Resync, TreeEvent
+from zktui.tui.providers import ZkCommands
+from zktui.tui.widgets.node_panes import DataPane, StatPane
+from zktui.tui.widgets.prompt import CommandPrompt, OutputLog
+from zktui.tui.widgets.status_bar import StatusBar
+from zktui.tui.widgets.znode_tree import ZnodeTree
+
+# Events arrive in bursts (a deploy registering 500 members): gather them, then re-read each parent once.
+COALESCE_SECONDS = 0.15
+
+
+class ZkTuiApp(App):
+    TITLE = "zktui"
+    CSS_PATH = "zktui.tcss"
+    COMMANDS = App.COMMANDS | {ZkCommands}
+    BINDINGS = [
+        Binding("colon", "focus_prompt", "Command", key_display=":"),
+        Binding("escape", "focus_tree", "Tree", show=False),
+        Binding("e", "edit", "Edit"),
+        Binding("n", "new_child", "New"),
+        Binding("d", "delete", "Delete"),
+        Binding("v", "cycle_view", "View"),
+        Binding("slash", "find", "Find", key_display="/"),
+        Binding("g", "goto", "Go to"),
+        Binding("y", "copy_path", "Copy path"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, options: ConnectOptions, engine: Engine | None = None) -> None:
+        super().__init__()
+        load_handlers()
+        self.options = options
+        self.engine = engine or Engine(options)
+        self.engine.notify = lambda text: self.post_message(EngineNote(text))
+        self.engine.progress = lambda text: self.post_message(EngineNote(text, progress=True))
+        self.engine.confirm = self._confirm_from_worker
+        self.bridge = Bridge(self)
+        self.selected: str | None = None
+        self._pending_events: dict[str, str] = {}
+        self._flush_scheduled = False
+        self.live_tree = False  # persistent recursive watch in place (ZooKeeper 3.6+)
+        self._completion_cache: dict[str, list[str]] = {}  # dropped on any tree event below
+
+    # ----- layout -----
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(self.options.hosts, self.options.read_only, id="status")
+        with Horizontal(id="main"):
+            yield ZnodeTree(id="tree")
+            with Vertical(id="details"):
+                yield StatPane(id="stat")
+                yield DataPane(id="data")
+                yield Static(Text("live panel: membership, locks, elections and the ensemble", style="dim"),
+                             id="live")
+        yield OutputLog(id="log")
+        yield CommandPrompt(id="prompt")
+        yield Footer()
+
+    @property
+    def tree(self) -> ZnodeTree:
+        return self.query_one(ZnodeTree)
+
+    @property
+    def log_view(self) -> OutputLog:
+        return self.query_one(OutputLog)
+
+    def on_mount(self) -> None:
+        prompt = self.query_one(CommandPrompt)
+        prompt.children_of = self.children_for_completion
+        prompt.on_candidates = lambda names: self.log_view.note("  ".join(names[:60]))
+        self.tree.focus()
+        self.connect()
+
+    # ----- connection -----
+
+    @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
+    def connect(self) -> None:
+        try:
+            session = self.engine.connect(self.options)
+        except CommandError as exc:
+            self.post_message(EngineNote(f"zktui: connect: {exc.reason}"))
+            return
+        self.bridge.attach(session)
+        self.post_message(ConnectionChanged(session.current()))
+        self.live_tree = self.bridge.watch_tree("/")
+        if not self.live_tree:
+            self.post_message(EngineNote("this server has no persistent watches (ZooKeeper < 3.6): "
+                                         "the tree follows changes of expanded nodes only"))
+        self.call_from_thread(self._load_root)
+
+    def _load_root(self) -> None:
+        self.tree.root.expand()
+        self.tree.load_children("/", 0)
+        self.select_path("/")
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        self.query_one(StatusBar).show(message.change)
+        state = message.change.state
+        if state in (ConnState.SUSPENDED, ConnState.LOST):
+            self.log_view.note(f"connection {state.value}: the view stays; it catches up on reconnect")
+        elif state in (ConnState.CONNECTED, ConnState.READ_ONLY) and message.change.server:
+            self.log_view.note(f"connected to {inert(message.change.server)}")
+
+    def on_resync(self, message: Resync) -> None:
+        self.log_view.note(message.reason)
+        self.notify(message.reason, title="resync")
+        for path in list(self.tree.names_of):
+            self.tree.refresh_children(path)
+        if self.selected:
+            self.load_node(self.selected)
+
+    # ----- live events -----
+
+    def on_tree_event(self, message: TreeEvent) -> None:
+        self._pending_events[message.path] = message.kind
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.set_timer(COALESCE_SECONDS, self._flush_events)
+
+    def _flush_events(self) -> None:
+        self._flush_scheduled = False
+        events, self._pending_events = self._pending_events, {}
+        self._completion_cache.clear()
+        stale: set[str] = set()
+        for path, kind in events.items():
+            stale |= self.tree.apply_event(path, kind)
+            if kind == "deleted" and path == self.selected:
+                self.select_path(parent_of(path))
+            elif path == self.selected:
+                self.load_node(path)
+            if kind in ("created", "deleted") and parent_of(path) == self.selected:
+                self.load_node(self.selected)
+        for path in stale:
+            self.tree.refresh_children(path)
+
+    # ----- selection -----
+
+    def on_tree_node_highlighted(self, event: ZnodeTree.NodeHighlighted) -> None:
+        path = self.tree.path_of_cursor()
+        if path is not None and path != self.selected:
+            self.select_path(path)
+
+    def select_path(self, path: str) -> None:
+        self.selected = path
+        self.engine.cwd = path
+        self.query_one(CommandPrompt).cwd = path
+        self.load_node(path)
+
+    @work(thread=True, exclusive=True, group="node", exit_on_error=False)
+    def load_node(self, path: str) -> None:
+        if self.engine.session is None:  # not connected yet: the connect worker selects the root when it is
+            return
+        client = self.engine.client
+        try:
+            stat = client.exists(path)
+            if stat is None:
+                self.post_message(NodeLoaded(path, None, None, None, error="this node no longer exists"))
+                return
+            try:
+                data, stat = client.get(path)
+                acl, _ = client.get_acls(path)
+            except NoAuthError:
+                self.post_message(NodeLoaded(path, None, stat, None, locked=True))
+                return
+        except NoNodeError:
+            self.post_message(NodeLoaded(path, None, None, None, error="this node no longer exists"))
+            return
+        except KazooException as exc:
+            self.post_message(NodeLoaded(path, None, None, None, error=f"cannot read it now: {type(exc).__name__}"))
+            return
+        self.post_message(NodeLoaded(path, data or b"", stat, tuple(acl)))
+
+    def on_node_loaded(self, message: NodeLoaded) -> None:
+        if message.path != self.selected:
+            return
+        self.query_one(StatPane).show(message.path, message.stat, message.acl, message.locked, message.error)
+        self.query_one(DataPane).show(message.data)
+        self.tree.update_stat(message.path, message.stat)
+        self.node_version = message.stat.version if message.stat else None
+        self.node_data = message.data
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place for worker failures: a line in the log, never a crash of the whole screen."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            reason = error.reason if isinstance(error, CommandError) else f"{type(error).__name__}: {error}"
+            self.log_view.error(f"zktui: {event.worker.group}: {inert(reason)}")
+
+    # ----- the prompt -----
+
+    def children_for_completion(self, parent: str) -> list[str] | None:
+        """Children the tree has loaded, else ones read for completion; unknown ones are read in a worker
+        and the completion runs again when they arrive (typing never waits on the network)."""
+        names = self.tree.names_of.get(parent)
+        if names is None:
+            names = self._completion_cache.get(parent)
+        if names is None:
+            self.read_for_completion(parent)
+        return names
+
+    @work(thread=True, exclusive=True, group="complete", exit_on_error=False)
+    def read_for_completion(self, parent: str) -> None:
+        try:
+            names = sorted(self.engine.client.get_children(parent))
+        except (KazooException, CommandError):
+            return
+        self._completion_cache[parent] = names
+        self.call_from_thread(self.query_one(CommandPrompt).action_complete)
+
+    def action_focus_prompt(self) -> None:
+        self.query_one(CommandPrompt).focus()
+
+    def action_focus_tree(self) -> None:
+        self.tree.focus()
+
+    @on(CommandPrompt.Submitted)
+    def run_prompt_line(self, message: CommandPrompt.Submitted) -> None:
+        self.log_view.command(f"{inert(self.engine.cwd)}> ", message.line)
+        self.run_command(message.line)
+
+    @work(thread=True, group="command", exit_on_error=False)
+    def run_command(self, line: str) -> None:
+        try:
+            output = self.engine.run(line)
+        except UsageError as exc:
+            self.post_message(CommandFinished(line, "", f"zktui: {exc.command or line.split()[0]}: {exc.message}"))
+            return
+        except CommandError as exc:
+            self.post_message(CommandFinished(line, "", f"zktui: {exc.command}: {exc.reason}"))
+            return
+        self.post_message(CommandFinished(line, output.text, None))
+
+    def on_command_finished(self, message: CommandFinished) -> None:
+        if message.error:
+            self.log_view.error(message.error)
+        else:
+            self.log_view.output(message.text)
+        if self.engine.quit_requested:
+            self.exit()
+        if self.engine.cwd != self.selected and self.engine.session is not None:
+            self.go_to(self.engine.cwd)
+        if not self.live_tree and self.selected:
+            self.tree.refresh_children(self.selected)
+
+    def on_engine_note(self, message: EngineNote) -> None:
+        self.log_view.note(message.text)
+
+    def _confirm_from_worker(self, question: str) -> bool:
+        """The engine asks from a worker thread; the answer comes from a modal on the UI thread."""
+        from zktui.tui.screens.confirm import ConfirmScreen
+
+        answered = threading.Event()
+        answer: list[bool] = [False]
+
+        def ask() -> None:
+            def done(result: bool | None) -> None:
+                answer[0] = bool(result)
+                answered.set()
+
+            self.push_screen(ConfirmScreen(question, danger=True), callback=done)
+
+        self.call_from_thread(ask)
+        answered.wait()
+        return answer[0]
+
+    # ----- navigation -----
+
+    def go_to(self, path: str) -> None:
+        """Expand the tree down to path, loading each level as it goes, and select it."""
+        self.tree.reveal(path)
+
+    # ----- actions on nodes (screens in zktui/tui/screens) -----
+
+    def action_cycle_view(self) -> None:
+        view = self.query_one(DataPane).cycle_view()
+        self.notify(f"data view: {view}", timeout=1.5)
+
+    def action_copy_path(self) -> None:
+        if self.selected:
+            self.copy_to_clipboard(self.selected)
+            self.notify(f"copied {inert(self.selected)}", timeout=2)
+
+    def refuse_if_read_only(self, what: str) -> bool:
+        if self.options.read_only:
+            self.notify(f"{what} refused: zktui is read-only (--read-only)", severity="warning")
+            return True
+        return False
+
+    def action_edit(self) -> None:
+        from zktui.tui.screens.edit import EditScreen
+
+        path, data, version = self.selected, getattr(self, "node_data", None), getattr(self, "node_version", None)
+        if path is None or data is None or version is None or self.refuse_if_read_only("edit"):
+            return
+
+        def save(new_data: bytes | None) -> None:
+            if new_data is not None:
+                self.write_data(path, new_data, version)
+
+        self.push_screen(EditScreen(path, data, version), callback=save)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def write_data(self, path: str, data: bytes, version: int) -> None:
+        """set with the version that was read: another client's change in between becomes a conflict."""
+        from kazoo.exceptions import BadVersionError
+
+        client = self.engine.client
+        try:
+            client.set(path, data, version=version)
+        except BadVersionError:
+            theirs, stat = client.get(path)
+            self.call_from_thread(self._show_conflict, path, data, theirs or b"", stat.version, version)
+            return
+        except KazooException as exc:
+            self.post_message(EngineNote(f"zktui: set: {inert(path)}: {type(exc).__name__}"))
+            return
+        self.post_message(EngineNote(f"saved {inert(path)} (version {version + 1})"))
+
+    def _show_conflict(self, path: str, yours: bytes, theirs: bytes, theirs_version: int, your_version: int):
+        from zktui.tui.screens.conflict import ConflictScreen
+        from zktui.tui.screens.edit import EditScreen
+
+        def decide(choice: str | None) -> None:
+            if choice == "overwrite":
+                self.write_data(path, yours, theirs_version)
+            elif choice == "edit":
+                self.push_screen(EditScreen(path, yours, theirs_version),
+                                 callback=lambda new: new is not None and self.write_data(path, new, theirs_version))
+            else:
+                self.log_view.note(f"kept the server's version of {inert(path)}; your edit was discarded")
+
+        self.push_screen(ConflictScreen(path, yours, theirs, theirs_version, your_version), callback=decide)
+
+    def action_new_child(self) -> None:
+        from zktui.tui.screens.new_node import NewNodeScreen
+
+        parent = self.selected
+        if parent is None or self.refuse_if_read_only("create"):
+            return
+
+        def create(request) -> None:
+            if request is not None:
+                line = request.command_line(parent)
+                self.log_view.command(f"{inert(self.engine.cwd)}> ", line)
+                self.run_command(line)
+
+        self.push_screen(NewNodeScreen(parent), callback=create)
+
+    def action_delete(self) -> None:
+        path = self.selected
+        if path is None or path == "/" or self.refuse_if_read_only("delete"):
+            return
+        self.count_and_confirm_delete(path)
+
+    @work(thread=True, exclusive=True, group="delete", exit_on_error=False)
+    def count_and_confirm_delete(self, path: str) -> None:
+        from zktui.core import protocol
+
+        try:
+            below = protocol.get_all_children_number(self.engine.client, path)
+        except KazooException as exc:
+            self.post_message(EngineNote(f"zktui: delete: {inert(path)}: {type(exc).__name__}"))
+            return
+        self.call_from_thread(self._confirm_delete, path, below)
+
+    def _confirm_delete(self, path: str, below: int) -> None:
+        from zktui.tui.screens.confirm import ConfirmScreen
+
+        if below:
+            question = f"Delete {inert(path)} and the {below:,} nodes below it?"
+            detail = "A JSON backup is written first; `import BACKUP PATH --force` restores it."
+            line = f"deleteall --yes {path}"
+        else:
+            question, detail, line = f"Delete {inert(path)}?", "", f"delete {path}"
+
+        def go(confirmed: bool | None) -> None:
+            if confirmed:
+                self.log_view.command(f"{inert(self.engine.cwd)}> ", line)
+                self.run_command(line)
+
+        self.push_screen(ConfirmScreen(question, detail, danger=True, confirm_label="Delete"), callback=go)
+
+    def action_goto(self) -> None:
+        from zktui.tui.screens.goto import GotoScreen
+
+        def complete(text: str) -> list[str]:
+            head, _, prefix = text.rpartition("/")
+            parent = head or "/"
+            names = self.tree.names_of.get(parent)
+            if names is None:
+                self.tree.load_children(parent, 0) if parent in self.tree.by_path else None
+                return []
+            return [f"{head}/{n}" for n in names if n.startswith(prefix)][:200]
+
+        self.push_screen(GotoScreen(self.selected or "/", complete),
+                         callback=lambda path: path and self.go_to(self.engine.path(path)))
+
+    def action_find(self) -> None:
+        from zktui.tui.screens.find import FindScreen
+
+        screen = FindScreen(lambda: sorted(self.tree.by_path), lambda text: self.search_server(screen, text))
+        self.push_screen(screen, callback=lambda path: path and self.go_to(path))
+
+    @work(thread=True, exclusive=True, group="find", exit_on_error=False)
+    def search_server(self, screen, text: str) -> None:
+        from zktui.core.walk import walk
+
+        found: list[str] = []
+        lowered = text.lower()
+        try:
+            for count, entry in enumerate(walk(self.engine.client, "/", cancel=self.engine.cancel), 1):
+                if lowered in entry.path.lower():
+                    found.append(entry.path)
+                if count % 2000 == 0:
+                    self.call_from_thread(screen.search_progress, count)
+        except KazooException as exc:
+            self.call_from_thread(screen.search_results, found, f"search stopped: {type(exc).__name__}")
+            return
+        self.call_from_thread(screen.search_results, found, None)
+
+    def action_help(self) -> None:
+        from zktui.commands.help import overview
+        from zktui.tui.screens.help import HelpScreen
+
+        keys = [(b.key_display or b.key, b.description) for b in self.BINDINGS if b.description]
+        keys += [("j / k", "down / up in the tree"), ("h / l", "collapse / expand"),
+                 ("Tab", "complete in the prompt"), ("ctrl+p", "command palette (every command, themes)")]
+        self.push_screen(HelpScreen(keys, overview()))

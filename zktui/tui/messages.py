@@ -1,0 +1,93 @@
+"""Messages that carry ZooKeeper news into the Textual app. Immutable data only; posted from any thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kazoo.protocol.states import ZnodeStat
+from textual.message import Message
+
+from zktui.core.session import StateChange
+
+
+class ConnectionChanged(Message):
+    def __init__(self, change: StateChange) -> None:
+        super().__init__()
+        self.change = change
+
+
+class TreeEvent(Message):
+    """Something changed at `path` (created, deleted, data or children): coalesced per path."""
+
+    def __init__(self, path: str, kind: str) -> None:
+        super().__init__()
+        self.path = path
+        self.kind = kind
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TreeEvent) and message.path == self.path and message.kind == self.kind
+
+
+class Resync(Message):
+    """Watches were re-added after a reconnect (events may be missing) or a new session began."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ChildInfo:
+    name: str
+    stat: ZnodeStat | None  # None: vanished between the listing and the stat read, or not readable
+
+
+class ChildrenLoaded(Message):
+    """A page of a parent's children (offset -1: the refreshed window of what is shown, in `window`)."""
+
+    def __init__(self, path: str, children: tuple[ChildInfo, ...], total: int, offset: int,
+                 stat: ZnodeStat | None, locked: bool = False, names: tuple[str, ...] = (),
+                 window: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.path = path
+        self.names = names
+        self.window = window
+        self.children = children
+        self.total = total
+        self.offset = offset
+        self.stat = stat
+        self.locked = locked
+
+
+class NodeLoaded(Message):
+    """The selected node's stat, ACL and data, read together."""
+
+    def __init__(self, path: str, data: bytes | None, stat: ZnodeStat | None, acl: tuple | None,
+                 error: str | None = None, locked: bool = False) -> None:
+        super().__init__()
+        self.path = path
+        self.data = data
+        self.stat = stat
+        self.acl = acl
+        self.error = error
+        self.locked = locked
+
+
+class CommandFinished(Message):
+    def __init__(self, line: str, text: str, error: str | None) -> None:
+        super().__init__()
+        self.line = line
+        self.text = text
+        self.error = error
+
+
+class EngineNote(Message):
+    """A watch event or progress line from the engine (printed in the output log)."""
+
+    def __init__(self, text: str, progress: bool = False) -> None:
+        super().__init__()
+        self.text = text
+        self.progress = progress
+
+    def can_replace(self, message: Message) -> bool:
+        return self.progress and isinstance(message, EngineNote) and message.progress

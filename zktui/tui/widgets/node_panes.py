@@ -1,0 +1,91 @@
+"""The selected node: its stat, its ACL and its data (in a view the user picks)."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.highlighter import JSONHighlighter
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from zktui.core.decode import VIEWS, render
+from zktui.core.escape import inert
+from zktui.core.statview import stat_rows
+from zktui.core.zkformat import acl_to_json
+
+# Highlighting a huge JSON document on every refresh would stall the screen: past this, plain text.
+HIGHLIGHT_LIMIT = 200_000
+MAX_LINES_SHOWN = 5_000
+
+
+class StatPane(Static):
+    DEFAULT_CSS = "StatPane { height: auto; padding: 0 1; }"
+
+    def show(self, path: str, stat, acl, locked: bool = False, error: str | None = None) -> None:
+        title = Text(inert(path), style="bold")
+        if error:
+            self.update(Group(title, Text(error, style="red")))
+            return
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style="cyan", no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(style="dim", no_wrap=True)
+        if stat is not None:
+            for name, value, note in stat_rows(stat):
+                table.add_row(name, value, note)
+        parts = [title, table]
+        if locked:
+            parts.append(Text("🔒 no READ permission: data hidden (addauth to unlock)", style="yellow"))
+        if acl:
+            lines = Text("ACL  ", style="cyan")
+            lines.append(", ".join(f"{inert(e['scheme'])}:{inert(e['id'])}:{e['perms']}" for e in acl_to_json(acl)))
+            parts.append(lines)
+        self.update(Group(*parts))
+
+
+class DataPane(VerticalScroll):
+    DEFAULT_CSS = """
+    DataPane { height: 1fr; border-top: solid $primary-background; padding: 0 1; }
+    DataPane > .data-note { color: $text-muted; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.view = "auto"
+        self.data: bytes | None = None
+
+    def compose(self):
+        yield Static(classes="data-note", id="data-note")
+        yield Static(id="data-body")
+
+    def show(self, data: bytes | None) -> None:
+        self.data = data
+        self._redraw()
+
+    def cycle_view(self) -> str:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        self._redraw()
+        return self.view
+
+    def _redraw(self) -> None:
+        note = self.query_one("#data-note", Static)
+        body = self.query_one("#data-body", Static)
+        if self.data is None:
+            note.update("")
+            body.update("")
+            return
+        rendered = render(self.data, self.view)
+        lines = list(rendered.lines)
+        cut = len(lines) - MAX_LINES_SHOWN
+        text = "\n".join(lines[:MAX_LINES_SHOWN])
+        header = f"view: {rendered.view}" + (f" (asked: {self.view})" if self.view != "auto" else "")
+        if rendered.note:
+            header += f" · {rendered.note}"
+        if cut > 0:
+            header += f" · first {MAX_LINES_SHOWN:,} of {len(lines):,} lines (`get` in the prompt shows all)"
+        note.update(Text(header + "   [v] next view"))
+        content = Text(text)
+        if rendered.is_json and len(text) <= HIGHLIGHT_LIMIT:
+            JSONHighlighter().highlight(content)
+        body.update(content)
