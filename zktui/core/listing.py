@@ -8,9 +8,11 @@ from kazoo.protocol.states import ZnodeStat
 from zktui.core.paths import join, sort_children
 
 
-def read_children(client, path: str) -> tuple[list[str], ZnodeStat]:
-    """The children in browsing order (sequence numbers numerically) and the parent's stat."""
-    names, stat = client.get_children(path, include_data=True)
+def read_children(client, path: str, watch=None) -> tuple[list[str], ZnodeStat]:
+    """The children in browsing order (sequence numbers numerically) and the parent's stat.
+
+    `watch`: a one-shot child watch, for servers without persistent watches (before 3.6)."""
+    names, stat = client.get_children(path, watch=watch, include_data=True)
     return sort_children(names), stat
 
 

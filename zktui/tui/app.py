@@ -42,6 +42,7 @@ class ZkTuiApp(App):
         Binding("colon", "focus_prompt", "Command", key_display=":"),
         Binding("escape", "focus_tree", "Tree", show=False),
         Binding("e", "edit", "Edit"),
+        Binding("E", "edit_external", "Edit in $EDITOR", show=False),
         Binding("n", "new_child", "New"),
         Binding("d", "delete", "Delete"),
         Binding("v", "cycle_view", "View"),
@@ -52,8 +53,13 @@ class ZkTuiApp(App):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, options: ConnectOptions, engine: Engine | None = None) -> None:
+    def __init__(self, options: ConnectOptions, engine: Engine | None = None, autoconnect: bool = True,
+                 persistent_watches: bool = True) -> None:
+        """`autoconnect=False` leaves the connection to the caller (snapshot tests feed messages instead);
+        `persistent_watches=False` uses the one-shot watches meant for servers before 3.6."""
         super().__init__()
+        self.autoconnect = autoconnect
+        self.persistent_watches = persistent_watches
         load_handlers()
         self.options = options
         self.engine = engine or Engine(options)
@@ -95,7 +101,9 @@ class ZkTuiApp(App):
         prompt.children_of = self.children_for_completion
         prompt.on_candidates = lambda names: self.log_view.note("  ".join(names[:60]))
         self.tree.focus()
-        self.connect()
+        self.set_interval(5, self._refresh_ages)
+        if self.autoconnect:
+            self.connect()
 
     # ----- connection -----
 
@@ -108,8 +116,8 @@ class ZkTuiApp(App):
             return
         self.bridge.attach(session)
         self.post_message(ConnectionChanged(session.current()))
-        self.live_tree = self.bridge.watch_tree("/")
-        if not self.live_tree:
+        self.live_tree = self.persistent_watches and self.bridge.watch_tree("/")
+        if self.persistent_watches and not self.live_tree:
             self.post_message(EngineNote("this server has no persistent watches (ZooKeeper < 3.6): "
                                          "the tree follows changes of expanded nodes only"))
         self.call_from_thread(self._load_root)
@@ -118,6 +126,18 @@ class ZkTuiApp(App):
         self.tree.root.expand()
         self.tree.load_children("/", 0)
         self.select_path("/")
+
+    def one_shot_child_watch(self):
+        """Without a persistent watch, each listing read arms a one-shot child watch (called in workers)."""
+        if self.live_tree:
+            return None
+        return lambda event: self.post_message(TreeEvent(event.path, "children"))
+
+    def one_shot_data_watch(self):
+        if self.live_tree:
+            return None
+        return lambda event: self.post_message(TreeEvent(event.path, "changed" if event.type != "DELETED"
+                                                         else "deleted"))
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         self.query_one(StatusBar).show(message.change)
@@ -183,7 +203,7 @@ class ZkTuiApp(App):
                 self.post_message(NodeLoaded(path, None, None, None, error="this node no longer exists"))
                 return
             try:
-                data, stat = client.get(path)
+                data, stat = client.get(path, watch=self.one_shot_data_watch())
                 acl, _ = client.get_acls(path)
             except NoAuthError:
                 self.post_message(NodeLoaded(path, None, stat, None, locked=True))
@@ -196,9 +216,16 @@ class ZkTuiApp(App):
             return
         self.post_message(NodeLoaded(path, data or b"", stat, tuple(acl)))
 
+    def _refresh_ages(self) -> None:
+        """ctime/mtime ages ("3m ago") keep moving without a server read."""
+        last = getattr(self, "last_node", None)
+        if last is not None and last.path == self.selected:
+            self.query_one(StatPane).show(last.path, last.stat, last.acl, last.locked, last.error)
+
     def on_node_loaded(self, message: NodeLoaded) -> None:
         if message.path != self.selected:
             return
+        self.last_node = message
         self.query_one(StatPane).show(message.path, message.stat, message.acl, message.locked, message.error)
         self.query_one(DataPane).show(message.data)
         self.tree.update_stat(message.path, message.stat)
@@ -265,8 +292,6 @@ class ZkTuiApp(App):
             self.exit()
         if self.engine.cwd != self.selected and self.engine.session is not None:
             self.go_to(self.engine.cwd)
-        if not self.live_tree and self.selected:
-            self.tree.refresh_children(self.selected)
 
     def on_engine_note(self, message: EngineNote) -> None:
         self.log_view.note(message.text)
@@ -324,6 +349,32 @@ class ZkTuiApp(App):
                 self.write_data(path, new_data, version)
 
         self.push_screen(EditScreen(path, data, version), callback=save)
+
+    def action_edit_external(self) -> None:
+        """Edit the data in $EDITOR (the screen is suspended meanwhile), then write it with the version read."""
+        import os
+        import shlex
+        import subprocess
+        import tempfile
+
+        path, data, version = self.selected, getattr(self, "node_data", None), getattr(self, "node_version", None)
+        if path is None or data is None or version is None or self.refuse_if_read_only("edit"):
+            return
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with tempfile.NamedTemporaryFile("wb", suffix=".txt", prefix="zktui-", delete=False) as f:
+            f.write(data)
+            temp = f.name
+        try:
+            with self.suspend():
+                subprocess.call([*shlex.split(editor), temp])
+            with open(temp, "rb") as f:
+                edited = f.read()
+        finally:
+            os.unlink(temp)
+        if edited == data:
+            self.notify("unchanged: nothing written", timeout=2)
+            return
+        self.write_data(path, edited, version)
 
     @work(thread=True, group="write", exit_on_error=False)
     def write_data(self, path: str, data: bytes, version: int) -> None:

@@ -110,7 +110,7 @@ class ZnodeTree(Tree[ZNode]):
         Runs in a worker thread: it touches no widget state, only what it was given."""
         client = self.app.engine.client
         try:
-            names, stat = read_children(client, path)
+            names, stat = read_children(client, path, watch=self.app.one_shot_child_watch())
         except NoAuthError:
             self.post_message(ChildrenLoaded(path, (), 0, 0, None, locked=True))
             return
