@@ -80,8 +80,10 @@ class Engine:
             session.start()
         except KazooTimeoutError:
             session.client.stop()
+            last_error = session.last_connection_error
             raise CommandError(
                 "connect", f"no server of {options.hosts} answered within {options.connect_timeout:g} s"
+                + (f" (last error: {last_error})" if last_error else "")
             ) from None
         except KazooException as exc:
             session.client.stop()

@@ -24,6 +24,22 @@ logging.getLogger("kazoo").addHandler(logging.NullHandler())
 logging.getLogger("kazoo").propagate = False
 
 
+class _LastConnectionError(logging.Handler):
+    """Keeps kazoo's last reason for a dropped connection attempt (a TLS handshake failure, a refused
+    port): kazoo retries those silently, and a connect timeout should say why."""
+
+    PREFIX = "Connection dropped: "
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.reason: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if text.startswith(self.PREFIX):
+            self.reason = text[len(self.PREFIX):].removeprefix("socket connection error: ")
+
+
 class ConnState(enum.Enum):
     CONNECTING = "CONNECTING"
     CONNECTED = "CONNECTED"
@@ -76,7 +92,13 @@ class StateChange:
 class Session:
     def __init__(self, options: ConnectOptions) -> None:
         self.options = options
+        self._connection_errors = _LastConnectionError()
+        # A logger of this session's own, outside logging's registry, so it goes away with the session.
+        kazoo_logger = logging.Logger("kazoo.zktui")
+        kazoo_logger.setLevel(logging.WARNING)
+        kazoo_logger.addHandler(self._connection_errors)
         self.client = KazooClient(
+            logger=kazoo_logger,
             hosts=options.hosts,
             timeout=options.session_timeout,
             auth_data=list(options.auth) or None,
@@ -102,12 +124,20 @@ class Session:
     def start(self) -> None:
         """Connect, blocking up to connect_timeout (call it from a worker in a UI)."""
         self.client.start(timeout=self.options.connect_timeout)
+        if self.options.sasl_options:
+            # kazoo says CONNECTED before the SASL exchange; a first request waits for its outcome and
+            # raises AuthFailedError when the server refused the credentials.
+            self.client.exists("/")
         self._record(self._connected_state())
 
     def stop(self) -> None:
         self.client.stop()
         self.client.close()
         self._record(ConnState.CLOSED)
+
+    @property
+    def last_connection_error(self) -> str | None:
+        return self._connection_errors.reason
 
     @property
     def connected(self) -> bool:

@@ -15,7 +15,7 @@ import weakref
 from dataclasses import dataclass
 
 from zktui.core.fourletter import FourLetterWordError, server_summary
-from zktui.sandbox import process
+from zktui.sandbox import process, security
 from zktui.sandbox.config import (
     LOOPBACK,
     ServerSpec,
@@ -26,6 +26,7 @@ from zktui.sandbox.config import (
     write_server_files,
 )
 from zktui.sandbox.install import Installation, SandboxError, find_installation
+from zktui.sandbox.security import ClientTlsFiles
 
 STATE_FILE = "ensemble.json"
 SERVING_MODES = ("leader", "follower", "observer", "standalone")
@@ -56,6 +57,11 @@ class Ensemble:
     stopped by `down()`, on context exit, at interpreter exit, and killed by the kernel if we are killed.
     `bound=False` is what `zktui sandbox up` uses: the servers outlive the command and later commands find
     them again through the state file in `directory`.
+
+    `tls=True` adds a secureClientPort to every server (certificates made once in `directory`; see
+    `tls_hosts` and `tls_files`), with client certificates required (`tls_client_auth="need"`), optional
+    ("want") or not asked for ("none"). `sasl_users` (name -> password) lets those users log in with
+    SASL DIGEST-MD5; plain clients can still connect.
     """
 
     def __init__(
@@ -66,13 +72,24 @@ class Ensemble:
         tick_time: int = 2000,
         bound: bool = True,
         install: Installation | None = None,
+        *,
+        tls: bool = False,
+        tls_client_auth: str = "need",
+        sasl_users: dict[str, str] | None = None,
     ) -> None:
+        if tls_client_auth not in security.CLIENT_AUTH_MODES:
+            raise ValueError(f"tls_client_auth is one of {', '.join(security.CLIENT_AUTH_MODES)}")
         self.install = install or find_installation()
         self.tick_time = tick_time
         self.bound = bound
+        self.tls = tls
+        self.tls_client_auth = tls_client_auth
+        self.sasl_users = dict(sasl_users or {})
+        self.sasl = bool(self.sasl_users)
         self._owns_directory = directory is None
         self.directory = os.path.abspath(directory or tempfile.mkdtemp(prefix="zktui-sandbox-"))
-        self.specs: list[ServerSpec] = layout(servers, base_port if base_port is not None else free_base_port(servers))
+        base_port = base_port if base_port is not None else free_base_port(servers, tls=tls)
+        self.specs: list[ServerSpec] = layout(servers, base_port, tls)
         self._pids: dict[int, int] = {}
         self._popens: dict[int, subprocess.Popen] = {}
         self._lock = threading.RLock()
@@ -96,6 +113,11 @@ class Ensemble:
         ensemble.install = find_installation()
         ensemble.tick_time = state["tick_time"]
         ensemble.bound = False
+        ensemble.tls = state.get("tls", False)
+        ensemble.tls_client_auth = state.get("tls_client_auth", "need")
+        # Passwords stay in the JAAS file only: a loaded ensemble knows SASL is on and reuses that file.
+        ensemble.sasl_users = {}
+        ensemble.sasl = state.get("sasl", False)
         ensemble._owns_directory = False
         ensemble.directory = directory
         ensemble.specs = [ServerSpec(**s) for s in state["servers"]]
@@ -107,6 +129,9 @@ class Ensemble:
     def _save(self) -> None:
         state = {
             "tick_time": self.tick_time,
+            "tls": self.tls,
+            "tls_client_auth": self.tls_client_auth,
+            "sasl": self.sasl,
             "servers": [s.to_dict() for s in self.specs],
             "pids": {str(k): v for k, v in self._pids.items()},
         }
@@ -123,6 +148,22 @@ class Ensemble:
         return ",".join(s.address for s in self.specs)
 
     connect_string = hosts
+
+    @property
+    def tls_hosts(self) -> str:
+        """The connect string of the secure client ports: 127.0.0.1:S1,127.0.0.1:S2,..."""
+        self._require_tls()
+        return ",".join(s.secure_address for s in self.specs)
+
+    @property
+    def tls_files(self) -> ClientTlsFiles:
+        """The CA certificate and the client certificate and key a TLS client of this ensemble uses."""
+        self._require_tls()
+        return security.tls_files(self.directory).client
+
+    def _require_tls(self) -> None:
+        if not self.tls:
+            raise SandboxError("this ensemble has no TLS port: create it with tls=True")
 
     @property
     def ids(self) -> list[int]:
@@ -165,12 +206,14 @@ class Ensemble:
             if taken:
                 spec, role, port = taken[0]
                 raise SandboxError(
-                    f"port {port} ({role} port of server {spec.myid}) is already in use on {LOOPBACK}; "
-                    "pick another --base-port"
+                    f"port {port} ({role.replace('_', ' ')} port of server {spec.myid}) is already in use on "
+                    f"{LOOPBACK}; pick another --base-port"
                 )
             os.makedirs(self.directory, exist_ok=True)
+            shared_config = self._prepare_security()
             for spec in self.specs:
-                write_server_files(self.directory, spec, self.specs, self.tick_time)
+                extra = shared_config + self._tls_config(spec)
+                write_server_files(self.directory, spec, self.specs, self.tick_time, extra)
             try:
                 for spec in self.specs:
                     self._spawn(spec.myid)
@@ -181,8 +224,29 @@ class Ensemble:
                 raise
         return self
 
+    def _prepare_security(self) -> list[str]:
+        """Make the certificates and the JAAS file; return the zoo.cfg lines every server shares."""
+        lines: list[str] = []
+        if self.tls:
+            security.ensure_certificates(self.directory)
+        if self.sasl_users:
+            security.write_jaas(self.directory, self.sasl_users)
+        elif self.sasl and not os.path.exists(security.jaas_path(self.directory)):
+            raise SandboxError(f"SASL is on for {self.directory} but its {security.JAAS_FILE} is gone")
+        if self.sasl:
+            lines += security.sasl_config_lines()
+        return lines
+
+    def _tls_config(self, spec: ServerSpec) -> list[str]:
+        if not self.tls:
+            return []
+        files = security.tls_files(self.directory)
+        return security.tls_config_lines(spec.secure_client_port, files, self.tls_client_auth)
+
     def _spawn(self, myid: int) -> None:
-        popen = process.spawn(self.install, self.server_directory(myid), bound=self.bound)
+        install = security.with_netty(self.install) if self.tls else self.install
+        jvm_options = security.sasl_jvm_options(self.directory) if self.sasl else []
+        popen = process.spawn(install, self.server_directory(myid), bound=self.bound, jvm_options=jvm_options)
         self._pids[myid] = popen.pid
         if self.bound:
             self._popens[myid] = popen
@@ -238,6 +302,12 @@ class Ensemble:
     def pause(self, myid: int) -> None:
         """SIGSTOP: the server hangs with its sockets open, like a cut-off or frozen machine."""
         self._signal_running(myid, signal.SIGSTOP)
+        # The kernel stops a many-threaded JVM a moment after the signal; return once it has, so that
+        # `mode` (and whoever acts on the pause) sees it paused.
+        pid = self.pid(myid)
+        deadline = time.monotonic() + 5.0
+        while pid is not None and not process.is_paused(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def resume(self, myid: int) -> None:
         self._signal_running(myid, signal.SIGCONT)

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from zktui.sandbox.install import Installation
@@ -50,10 +51,11 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def server_command(install: Installation, directory: str) -> list[str]:
+def server_command(install: Installation, directory: str, jvm_options: Sequence[str] = ()) -> list[str]:
     return [
         install.java,
         *JVM_OPTIONS,
+        *jvm_options,
         f"-Dlog4j.configuration=file:{os.path.join(directory, 'log4j.properties')}",
         f"-Dzookeeper.log.dir={directory}",
         "-cp",
@@ -63,8 +65,11 @@ def server_command(install: Installation, directory: str) -> list[str]:
     ]
 
 
-def spawn(install: Installation, directory: str, bound: bool) -> subprocess.Popen:
-    command = server_command(install, directory)
+def spawn(
+    install: Installation, directory: str, bound: bool, jvm_options: Sequence[str] = ()
+) -> subprocess.Popen:
+    """Start the server of `directory`; `jvm_options` (e.g. -D system properties) go before the class path."""
+    command = server_command(install, directory, jvm_options)
     output = open(os.path.join(directory, "stdout.log"), "ab")
 
     def launch() -> subprocess.Popen:
