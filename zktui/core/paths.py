@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
-# %010d of a signed int: ten digits, or a minus and nine digits once the counter has wrapped.
-_SEQUENCE = re.compile(r"(-\d{9}|\d{10})$")
+INT32_MAX = 2**31 - 1
+# The server appends %010d of a signed int: ten digits, a minus and nine digits, or once the counter has
+# wrapped far enough a minus and ten digits ("-2147483648"); never part of a longer run of digits.
+_SEQUENCE_TAIL = re.compile(r"(-?)(?<!\d)(\d{9,10})$")
 _DIGITS = re.compile(r"(\d+)")
 
 
@@ -59,10 +61,37 @@ def split_chroot(connect_string: str) -> tuple[str, str | None]:
     return connect_string[:slash], chroot or None
 
 
+def split_sequence(text: str) -> tuple[str, int | None]:
+    """(text before the sequence suffix, the sequence number) or (text, None).
+
+    Ten digits after a dash are ambiguous: `lock-` + 1500000000 or `lock` + -1500000000. The positive
+    reading wins unless it is impossible (above INT32_MAX) or the dash follows a separator, as in
+    `lock--2147483648` or `__lock__-2147483648`; stems end in a separator, so a wrapped number does too.
+    """
+    match = _SEQUENCE_TAIL.search(text)
+    if not match:
+        return text, None
+    sign, digits = match.groups()
+    value = int(digits)
+    if len(digits) == 9:
+        # Nine digits are only ever written after a minus sign.
+        return (text[: match.start()], -value) if sign else (text, None)
+    if sign and _is_negative(text, match.start(), digits, value):
+        return text[: match.start()], -value
+    if value > INT32_MAX:
+        return text, None
+    return text[: match.end() - 10], value
+
+
+def _is_negative(text: str, sign_at: int, digits: str, value: int) -> bool:
+    if digits[0] == "0" or value > INT32_MAX + 1:
+        return False  # %010d never pads a negative number to ten digits, nor goes below INT32_MIN
+    return value > INT32_MAX or sign_at == 0 or text[sign_at - 1] in "-_"
+
+
 def sequence_number(name: str) -> int | None:
     """The sequence suffix ZooKeeper appends (%010d of a signed int), or None."""
-    match = _SEQUENCE.search(name)
-    return int(match.group(1)) if match else None
+    return split_sequence(name)[1]
 
 
 def child_sort_key(name: str) -> tuple:

@@ -5,6 +5,7 @@ All ZooKeeper I/O runs in thread workers; results and kazoo's callbacks arrive a
 
 from __future__ import annotations
 
+import shlex
 import threading
 
 from kazoo.exceptions import KazooException, NoAuthError, NoNodeError
@@ -268,7 +269,7 @@ class ZkTuiApp(App):
 
     @on(CommandPrompt.Submitted)
     def run_prompt_line(self, message: CommandPrompt.Submitted) -> None:
-        self.log_view.command(f"{inert(self.engine.cwd)}> ", message.line)
+        self.log_view.command(f"{inert(self.engine.cwd)}> ", inert(message.line))
         self.run_command(message.line)
 
     @work(thread=True, group="command", exit_on_error=False)
@@ -403,8 +404,10 @@ class ZkTuiApp(App):
             elif choice == "edit":
                 self.push_screen(EditScreen(path, yours, theirs_version),
                                  callback=lambda new: new is not None and self.write_data(path, new, theirs_version))
-            else:
+            elif choice == "discard":
                 self.log_view.note(f"kept the server's version of {inert(path)}; your edit was discarded")
+            else:
+                self.log_view.note(f"nothing written to {inert(path)}: your edit was not saved (E or e to retry)")
 
         self.push_screen(ConflictScreen(path, yours, theirs, theirs_version, your_version), callback=decide)
 
@@ -418,7 +421,7 @@ class ZkTuiApp(App):
         def create(request) -> None:
             if request is not None:
                 line = request.command_line(parent)
-                self.log_view.command(f"{inert(self.engine.cwd)}> ", line)
+                self.log_view.command(f"{inert(self.engine.cwd)}> ", inert(line))
                 self.run_command(line)
 
         self.push_screen(NewNodeScreen(parent), callback=create)
@@ -446,13 +449,13 @@ class ZkTuiApp(App):
         if below:
             question = f"Delete {inert(path)} and the {below:,} nodes below it?"
             detail = "A JSON backup is written first; `import BACKUP PATH --force` restores it."
-            line = f"deleteall --yes {path}"
+            line = f"deleteall --yes {shlex.quote(path)}"
         else:
-            question, detail, line = f"Delete {inert(path)}?", "", f"delete {path}"
+            question, detail, line = f"Delete {inert(path)}?", "", f"delete {shlex.quote(path)}"
 
         def go(confirmed: bool | None) -> None:
             if confirmed:
-                self.log_view.command(f"{inert(self.engine.cwd)}> ", line)
+                self.log_view.command(f"{inert(self.engine.cwd)}> ", inert(line))
                 self.run_command(line)
 
         self.push_screen(ConfirmScreen(question, detail, danger=True, confirm_label="Delete"), callback=go)
