@@ -15,6 +15,7 @@ from zktui.core.paths import resolve
 from zktui.core.session import ConnectOptions, Session
 from zktui.core.walk import WalkCancelled
 from zktui.core.zkformat import zkcli_error
+from zktui.live.timeline import Timeline, timeline_of
 
 SECRET_COMMANDS = ("addauth",)
 
@@ -63,6 +64,7 @@ class Engine:
         self.history: list[str] = []
         self.cancel = threading.Event()
         self.quit_requested = False
+        self.timeline = Timeline()  # failovers, members, locks and our connection's states, for `timeline`
 
     # ----- connection -----
 
@@ -89,6 +91,7 @@ class Engine:
             session.client.stop()
             raise CommandError("connect", describe_error("connect", exc)) from None
         self.options, self.session, self.cwd = options, session, "/"
+        timeline_of(self)  # the timeline follows every session's state from its start
         return session
 
     def close(self) -> None:

@@ -171,6 +171,15 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("4lw", "send any four-letter word to the servers (`4lw stat`: `stat` alone is the node command)", "servers",
             (Arg("word", "the four-letter word", kind="word"), SERVER_ARG), needs_session=False),
+    # ----- live: recipes, sessions, the ensemble and its timeline -----
+    Command("ensemble", "every server's mode, zxid (epoch), latency, connections, outstanding requests", "live",
+            needs_session=False),
+    Command("sessions", "every session: client address, server, ephemeral nodes owned", "live",
+            needs_session=False),
+    Command("who", "a session's client, server and ephemeral nodes (on no server: a zombie's)", "live",
+            (Arg("session", "session id, 0x... hex or decimal", kind="session"),), needs_session=False),
+    Command("timeline", "failovers, members, locks and this connection's state changes, in order", "live",
+            (), (Flag("--save", "write the events as JSON lines to FILE", "FILE", kind="file"),), needs_session=False),
     Command("help", "list the commands, or explain one", "session",
             (Arg("command", "a command name", kind="command", optional=True),), needs_session=False),
 )
@@ -198,5 +207,6 @@ GROUP_TITLES = {
     "navigation": "Navigation and inspection",
     "bulk": "Bulk",
     "servers": "Servers (four-letter words, AdminServer fallback)",
+    "live": "Live: locks, members, elections, sessions, the ensemble",
 }
 
