@@ -9,12 +9,11 @@ import shlex
 import threading
 
 from kazoo.exceptions import KazooException, NoAuthError, NoNodeError
-from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from zktui.commands.engine import Engine, load_handlers
@@ -24,8 +23,17 @@ from zktui.core.escape import inert
 from zktui.core.paths import parent as parent_of
 from zktui.core.session import ConnectOptions, ConnState
 from zktui.tui.bridge import Bridge
-from zktui.tui.messages import CommandFinished, ConnectionChanged, EngineNote, NodeLoaded, Resync, TreeEvent
+from zktui.tui.messages import (
+    CommandFinished,
+    ConnectionChanged,
+    EngineNote,
+    EnsemblePolled,
+    NodeLoaded,
+    Resync,
+    TreeEvent,
+)
 from zktui.tui.providers import ZkCommands
+from zktui.tui.widgets.live_panel import LivePanel
 from zktui.tui.widgets.node_panes import DataPane, StatPane
 from zktui.tui.widgets.prompt import CommandPrompt, OutputLog
 from zktui.tui.widgets.status_bar import StatusBar
@@ -33,6 +41,7 @@ from zktui.tui.widgets.znode_tree import ZnodeTree
 
 # Events arrive in bursts (a deploy registering 500 members): gather them, then re-read each parent once.
 COALESCE_SECONDS = 0.15
+ENSEMBLE_POLL_SECONDS = 2.0
 
 
 class ZkTuiApp(App):
@@ -73,6 +82,8 @@ class ZkTuiApp(App):
         self._flush_scheduled = False
         self.live_tree = False  # persistent recursive watch in place (ZooKeeper 3.6+)
         self._completion_cache: dict[str, list[str]] = {}  # dropped on any tree event below
+        self._poller = None
+        self._last_snapshot = None
 
     # ----- layout -----
 
@@ -83,8 +94,7 @@ class ZkTuiApp(App):
             with Vertical(id="details"):
                 yield StatPane(id="stat")
                 yield DataPane(id="data")
-                yield Static(Text("live panel: membership, locks, elections and the ensemble", style="dim"),
-                             id="live")
+                yield LivePanel(id="live")
         yield OutputLog(id="log")
         yield CommandPrompt(id="prompt")
         yield Footer()
@@ -122,11 +132,38 @@ class ZkTuiApp(App):
             self.post_message(EngineNote("this server has no persistent watches (ZooKeeper < 3.6): "
                                          "the tree follows changes of expanded nodes only"))
         self.call_from_thread(self._load_root)
+        self.call_from_thread(self.poll_ensemble)
 
     def _load_root(self) -> None:
         self.tree.root.expand()
         self.tree.load_children("/", 0)
         self.select_path("/")
+
+    # ----- the live panel: one ensemble poll at a time, rescheduled when it ends -----
+
+    @work(thread=True, exclusive=True, group="ensemble", exit_on_error=False)
+    def poll_ensemble(self) -> None:
+        from zktui.live.ensemble import EnsemblePoller
+
+        try:
+            if self._poller is None:
+                self._poller = EnsemblePoller(self.options.servers, dict(self.options.admin_ports) or None,
+                                              client=self.engine.client)
+            snapshot, events = self._poller.poll_and_diff(self._last_snapshot)
+        except Exception as exc:  # a failed poll must not stop the next one
+            self.post_message(EngineNote(f"ensemble poll failed: {inert(str(exc))}"))
+            self.post_message(EnsemblePolled(None))
+            return
+        self._last_snapshot = snapshot
+        self.engine.timeline.extend(events)
+        self.post_message(EnsemblePolled(snapshot))
+
+    def on_ensemble_polled(self, message: EnsemblePolled) -> None:
+        panel = self.query_one(LivePanel)
+        if message.snapshot is not None:
+            panel.show_ensemble(message.snapshot)
+        panel.show_timeline(self.engine.timeline.lines())
+        self.set_timer(ENSEMBLE_POLL_SECONDS, self.poll_ensemble)
 
     def one_shot_child_watch(self):
         """Without a persistent watch, each listing read arms a one-shot child watch (called in workers)."""
@@ -142,6 +179,7 @@ class ZkTuiApp(App):
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         self.query_one(StatusBar).show(message.change)
+        self.query_one(LivePanel).show_timeline(self.engine.timeline.lines())
         state = message.change.state
         if state in (ConnState.SUSPENDED, ConnState.LOST):
             self.log_view.note(f"connection {state.value}: the view stays; it catches up on reconnect")

@@ -91,3 +91,11 @@ class EngineNote(Message):
 
     def can_replace(self, message: Message) -> bool:
         return self.progress and isinstance(message, EngineNote) and message.progress
+
+
+class EnsemblePolled(Message):
+    """One poll of every server (mode, zxid, latency, connections) for the live panel."""
+
+    def __init__(self, snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
