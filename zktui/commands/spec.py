@@ -172,6 +172,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("4lw", "send any four-letter word to the servers (`4lw stat`: `stat` alone is the node command)", "servers",
             (Arg("word", "the four-letter word", kind="word"), SERVER_ARG), needs_session=False),
     # ----- live: recipes, sessions, the ensemble and its timeline -----
+    Command("locks", "locks under a path: holders, waiters in queue order, how long", "live", (_path(True),)),
+    Command("members", "group members under a path: session, client, since when", "live", (_path(True),),
+            (Flag("--pin", "treat PATH itself as a group, even when it is empty"),)),
+    Command("elections", "elections and leader nodes under a path: leader, candidates", "live", (_path(True),)),
     Command("ensemble", "every server's mode, zxid (epoch), latency, connections, outstanding requests", "live",
             needs_session=False),
     Command("sessions", "every session: client address, server, ephemeral nodes owned", "live",

@@ -1,0 +1,127 @@
+"""Find the recipes under a path: one pipelined walk, then pure detection on the parents that matter.
+
+A parent matters when its children could form a recipe: one of them is ephemeral or sequential, or the
+parent is a place a known system keeps a group (Kafka `/brokers/ids`, Solr `/live_nodes`), which says
+something even when empty. Only those parents' children are kept, so memory follows the number of recipe
+nodes, not the size of the tree.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator
+
+from kazoo.exceptions import NoAuthError, NoNodeError
+
+from zktui.core.paths import is_under, join, parent
+from zktui.core.walk import WalkEntry, walk
+from zktui.live.layout import ChildNode, ParentListing
+from zktui.live.model import Recipe
+from zktui.live.names import sequence_of
+from zktui.live.recipes import detect_all
+from zktui.live.systems import GROUP_RULES, suffix_matches
+
+SYSTEM_PATH = "/zookeeper"  # the server's own config and quota nodes: never a recipe
+
+
+def discover(
+    client,
+    root: str = "/",
+    cancel: threading.Event | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[ParentListing]:
+    """The listings of every parent under root whose children could form a recipe, with the parents' data.
+
+    Raises NoNodeError when root does not exist, WalkCancelled when `cancel` is set.
+    """
+    # Our server may lag behind the one other clients wrote through; a sync makes the walk see their writes.
+    client.sync(root)
+    entries = (entry for entry in walk(client, root, with_data=True, cancel=cancel, progress=progress)
+               if not is_under(entry.path, SYSTEM_PATH))
+    listings = list(_interesting_listings(entries, root))
+    return _with_parent_data(client, listings)
+
+
+def find_recipes(
+    client,
+    root: str = "/",
+    cancel: threading.Event | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Recipe]:
+    """Every recipe under root (root's own children included), sorted by path."""
+    return detect_all(discover(client, root, cancel=cancel, progress=progress))
+
+
+def read_listing(client, path: str) -> ParentListing:
+    """One parent read afresh (children, then each child's data and stat, all in flight at once).
+
+    A parent that is gone reads as empty: its recipe has ended. Children that vanish between the listing
+    and their read are left out, as a later read would show.
+    """
+    own = client.get_async(path)
+    listed = client.get_children_async(path)
+    try:
+        names = listed.get()
+        data = own.get()[0]
+    except (NoNodeError, NoAuthError):
+        return ParentListing(path, ())
+    replies = [(name, client.get_async(join(path, name))) for name in names]
+    children = []
+    for name, reply in replies:
+        try:
+            child_data, stat = reply.get()
+        except (NoNodeError, NoAuthError):
+            continue
+        children.append(ChildNode(name, stat.ephemeralOwner, child_data, stat.ctime))
+    return ParentListing(path, tuple(children), data)
+
+
+def could_form_recipe(path: str, children: Iterable[ChildNode]) -> bool:
+    """Whether a parent is worth keeping for detection."""
+    if any(child.ephemeral or sequence_of(child.name) is not None for child in children):
+        return True
+    return is_system_group(path)
+
+
+def is_system_group(path: str) -> bool:
+    """A path a known system keeps a group under, meaningful even with no children."""
+    return any(rule.match_empty and suffix_matches(path, rule.suffix) for rule in GROUP_RULES)
+
+
+def _interesting_listings(entries: Iterable[WalkEntry], root: str) -> Iterator[ParentListing]:
+    """Group walked children by parent and keep the groups that could form a recipe.
+
+    The walk is breadth first and issues a parent's children together, first in first out, so siblings
+    arrive one after another: only the group being filled is held, data included.
+    """
+    group_parent: str | None = None
+    group: list[ChildNode] = []
+    for entry in entries:
+        if entry.path != root and entry.stat is not None:
+            entry_parent = parent(entry.path)
+            if entry_parent != group_parent:
+                if group_parent is not None and could_form_recipe(group_parent, group):
+                    yield ParentListing(group_parent, tuple(group))
+                group_parent, group = entry_parent, []
+            group.append(ChildNode(entry.path.rsplit("/", 1)[1], entry.stat.ephemeralOwner, entry.data,
+                                   entry.stat.ctime))
+        if not entry.children and not entry.locked and is_system_group(entry.path):
+            yield ParentListing(entry.path, ())  # an empty group never shows up as anyone's parent
+    if group_parent is not None and could_form_recipe(group_parent, group):
+        yield ParentListing(group_parent, tuple(group))
+
+
+def _with_parent_data(client, listings: list[ParentListing]) -> list[ParentListing]:
+    """Add each kept parent's own data (a kazoo Semaphore keeps its max leases there), read in one batch.
+
+    Read afterwards rather than kept from the walk: the walk cannot know yet which parents will matter.
+    """
+    replies = [client.get_async(listing.path) for listing in listings]
+    completed = []
+    for listing, reply in zip(listings, replies, strict=True):
+        try:
+            data = reply.get()[0]
+        except (NoNodeError, NoAuthError):
+            data = None
+        completed.append(ParentListing(listing.path, listing.children, data))
+    return completed
