@@ -25,5 +25,5 @@ def run(args: argparse.Namespace) -> int:
 
     app = ZkTuiApp(options_from_args(args, args.hosts))
     app.run()
-    app.engine.close()
+    app.shutdown()
     return 0

@@ -28,12 +28,13 @@ from zktui.tui.messages import (
     ConnectionChanged,
     EngineNote,
     EnsemblePolled,
+    LiveChanged,
     NodeLoaded,
     Resync,
     TreeEvent,
 )
 from zktui.tui.providers import ZkCommands
-from zktui.tui.widgets.live_panel import LivePanel
+from zktui.tui.widgets.live_panel import LivePanel, recipe_lines
 from zktui.tui.widgets.node_panes import DataPane, StatPane
 from zktui.tui.widgets.prompt import CommandPrompt, OutputLog
 from zktui.tui.widgets.status_bar import StatusBar
@@ -84,6 +85,8 @@ class ZkTuiApp(App):
         self._completion_cache: dict[str, list[str]] = {}  # dropped on any tree event below
         self._poller = None
         self._last_snapshot = None
+        self.tracker = None
+        self.discovery_cancel = threading.Event()
 
     # ----- layout -----
 
@@ -133,6 +136,7 @@ class ZkTuiApp(App):
                                          "the tree follows changes of expanded nodes only"))
         self.call_from_thread(self._load_root)
         self.call_from_thread(self.poll_ensemble)
+        self.call_from_thread(self.track_recipes)
 
     def _load_root(self) -> None:
         self.tree.root.expand()
@@ -158,10 +162,32 @@ class ZkTuiApp(App):
         self.engine.timeline.extend(events)
         self.post_message(EnsemblePolled(snapshot))
 
+    @work(thread=True, exclusive=True, group="discovery", exit_on_error=False)
+    def track_recipes(self) -> None:
+        """Discover locks, elections and groups (a background walk with progress), then follow them by watches."""
+        from zktui.live.tracker import LiveTracker
+
+        self.tracker = LiveTracker(self.engine.client, on_change=lambda events: self.post_message(LiveChanged(events)))
+        self.tracker.start("/", cancel=self.discovery_cancel,
+                           progress=lambda count: self.post_message(EngineNote(f"discovery: {count:,} nodes read",
+                                                                               progress=True)))
+        self.post_message(LiveChanged([]))
+
+    def on_live_changed(self, message: LiveChanged) -> None:
+        self.engine.timeline.extend(message.events)
+        tracker = self.tracker
+        if tracker is None:
+            return
+        panel = self.query_one(LivePanel)
+        panel.show_recipes(recipe_lines(tracker.locks(), tracker.elections(), tracker.members()))
+        panel.show_timeline(self.engine.timeline.lines())
+
     def on_ensemble_polled(self, message: EnsemblePolled) -> None:
         panel = self.query_one(LivePanel)
         if message.snapshot is not None:
             panel.show_ensemble(message.snapshot)
+            if self.tracker is not None:
+                self.tracker.set_sessions(message.snapshot.directory())
         panel.show_timeline(self.engine.timeline.lines())
         self.set_timer(ENSEMBLE_POLL_SECONDS, self.poll_ensemble)
 
@@ -544,3 +570,10 @@ class ZkTuiApp(App):
         keys += [("j / k", "down / up in the tree"), ("h / l", "collapse / expand"),
                  ("Tab", "complete in the prompt"), ("ctrl+p", "command palette (every command, themes)")]
         self.push_screen(HelpScreen(keys, overview()))
+
+    def shutdown(self) -> None:
+        """After the screen closed: stop the background walk and the tracker, then the session."""
+        self.discovery_cancel.set()
+        if self.tracker is not None:
+            self.tracker.stop()
+        self.engine.close()

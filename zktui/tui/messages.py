@@ -99,3 +99,11 @@ class EnsemblePolled(Message):
     def __init__(self, snapshot) -> None:
         super().__init__()
         self.snapshot = snapshot
+
+
+class LiveChanged(Message):
+    """The tracker saw recipes change (handovers, joins, leaves); `events` go to the timeline."""
+
+    def __init__(self, events: list) -> None:
+        super().__init__()
+        self.events = events

@@ -65,3 +65,38 @@ class LivePanel(Static):
             parts.append(Text("timeline", style="bold dim"))
             parts.extend(Text(inert(line)) for line in self.timeline_lines)
         self.update(Group(*parts) if parts else Text("live panel: waiting for the first poll", style="dim"))
+
+
+def _age(ms: int | None) -> str:
+    from zktui.core.statview import age
+
+    return "" if ms is None else age(ms / 1000)
+
+
+def _short(node: str, width: int = 26) -> str:
+    """Contender names carry a per-client uuid; the end (stem and sequence) is what tells them apart."""
+    return node if len(node) <= width else "…" + node[-(width - 1):]
+
+
+def recipe_lines(locks, elections, members, max_entries: int = 6) -> list[Text]:
+    """Rows for people: each lock/election with holder and waiters in queue order, each group with members."""
+    lines: list[Text] = []
+    for view in (*locks, *elections):
+        lines.append(Text.assemble((inert(view.path), "bold"), "  ", (inert(view.recipe), "dim")))
+        for holder in view.holders:
+            role = f" {holder.role}" if holder.role else ""
+            lines.append(Text.assemble(("  ● holds", "green"), f"{role} {inert(_short(holder.node))}  {holder.session}",
+                                       f"  {inert(holder.client or '')}", (f"  held {_age(holder.held_ms)}", "dim")))
+        for number, waiter in enumerate(view.waiters[:max_entries], 1):
+            lines.append(Text.assemble((f"  {number}. waits", "yellow"), f" {inert(_short(waiter.node))}  {waiter.session}",
+                                       f"  {inert(waiter.client or '')}", (f"  {_age(waiter.waited_ms)}", "dim")))
+        if len(view.waiters) > max_entries:
+            lines.append(Text(f"  … {len(view.waiters) - max_entries} more waiting", style="dim"))
+    for view in members:
+        lines.append(Text.assemble((inert(view.path), "bold"), "  ", (inert(view.recipe), "dim"),
+                                   f"  {len(view.members)} member{'s' if len(view.members) != 1 else ''}"))
+        for member in view.members[:max_entries]:
+            lines.append(Text(f"  ◆ {inert(member.node)}  {member.session}  {inert(member.client or '')}"))
+        if len(view.members) > max_entries:
+            lines.append(Text(f"  … {len(view.members) - max_entries} more", style="dim"))
+    return lines
