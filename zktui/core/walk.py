@@ -44,12 +44,17 @@ def walk(
     cancel: threading.Event | None = None,
     progress: Callable[[int], None] | None = None,
     progress_every: int = 1000,
+    sync: bool = True,
 ) -> Iterator[WalkEntry]:
     """Yield every node from root down (breadth first), each with its stat and children.
 
     Nodes that vanish during the walk are skipped; nodes we may not read come back `locked`.
     Raises NoNodeError when root itself does not exist, WalkCancelled when `cancel` is set.
+    With `sync` the walk first has the connected server catch up with the leader: a follower may lag,
+    and a bulk operation (deleteall, setAcl -R, export) must not miss a node another client just made.
     """
+    if sync:
+        client.sync(root)
     pending: deque = deque()
     waiting: deque[tuple[str, int]] = deque([(root, 0)])
     seen = 0

@@ -248,8 +248,9 @@ class Ensemble:
         jvm_options = security.sasl_jvm_options(self.directory) if self.sasl else []
         popen = process.spawn(install, self.server_directory(myid), bound=self.bound, jvm_options=jvm_options)
         self._pids[myid] = popen.pid
-        if self.bound:
-            self._popens[myid] = popen
+        # Whoever started a server asks its Popen whether it lives: /proc/PID/cmdline can read empty while
+        # the java launcher execs, which made a starting server look gone.
+        self._popens[myid] = popen
 
     def pid(self, myid: int) -> int | None:
         """The live JVM's pid, or None when server myid is not running."""
@@ -259,6 +260,15 @@ class Ensemble:
         popen = self._popens.get(myid)
         alive = popen.poll() is None if popen is not None else process.is_our_server(pid, self.server_directory(myid))
         return pid if alive else None
+
+    def _exit_status(self, myid: int) -> str:
+        popen = self._popens.get(myid)
+        code = popen.poll() if popen is not None else None
+        if code is None:
+            return "exited"
+        if code < 0:
+            return f"was killed by signal {code * -1}"
+        return f"exited with status {code}"
 
     def start(self, myid: int, wait: bool = True, timeout: float = 60.0) -> None:
         with self._lock:
@@ -392,7 +402,7 @@ class Ensemble:
         while pending:
             for myid in list(pending):
                 if self.pid(myid) is None:
-                    raise SandboxError(f"server {myid} exited while starting\n{self.log_tail(myid)}")
+                    raise SandboxError(f"server {myid} {self._exit_status(myid)} while starting\n{self.log_tail(myid)}")
                 if self.mode(myid) in SERVING_MODES:
                     pending.remove(myid)
             if pending and time.monotonic() > deadline:

@@ -98,6 +98,8 @@ def is_our_server(pid: int, directory: str) -> bool:
             cmdline = f.read().decode("utf-8", errors="replace")
     except OSError:
         return _pid_alive(pid) and not os.path.isdir("/proc")
+    if not cmdline:  # read while the java launcher execs: alive, and ours unless the pid was reused just now
+        return _pid_alive(pid) and not _is_zombie(pid)
     return os.path.join(directory, "zoo.cfg") in cmdline and not _is_zombie(pid)
 
 
