@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 
 from kazoo.exceptions import NoAuthError, NoNodeError
 
@@ -34,12 +35,10 @@ def discover(
 
     Raises NoNodeError when root does not exist, WalkCancelled when `cancel` is set.
     """
-    # Our server may lag behind the one other clients wrote through; a sync makes the walk see their writes.
-    client.sync(root)
-    entries = (entry for entry in walk(client, root, with_data=True, cancel=cancel, progress=progress)
+    entries = (entry for entry in walk(client, root, cancel=cancel, progress=progress)
                if not is_under(entry.path, SYSTEM_PATH))
     listings = list(_interesting_listings(entries, root))
-    return _with_parent_data(client, listings)
+    return _with_data(client, listings)
 
 
 def find_recipes(
@@ -111,17 +110,33 @@ def _interesting_listings(entries: Iterable[WalkEntry], root: str) -> Iterator[P
         yield ParentListing(group_parent, tuple(group))
 
 
-def _with_parent_data(client, listings: list[ParentListing]) -> list[ParentListing]:
-    """Add each kept parent's own data (a kazoo Semaphore keeps its max leases there), read in one batch.
+def _with_data(client, listings: list[ParentListing]) -> list[ParentListing]:
+    """Read the data of each kept parent (a kazoo Semaphore keeps its max leases there) and of its children
+    (contender and member identities), all in flight at once.
 
-    Read afterwards rather than kept from the walk: the walk cannot know yet which parents will matter.
+    Read afterwards rather than during the walk: the walk cannot know yet which nodes will matter, and
+    reading every node's data would double the requests on a big tree.
     """
-    replies = [client.get_async(listing.path) for listing in listings]
+    replies = [(listing, client.get_async(listing.path), [client.get_async(join(listing.path, child.name))
+                                                          for child in listing.children])
+               for listing in listings]
     completed = []
-    for listing, reply in zip(listings, replies, strict=True):
-        try:
-            data = reply.get()[0]
-        except (NoNodeError, NoAuthError):
-            data = None
-        completed.append(ParentListing(listing.path, listing.children, data))
+    for listing, parent_reply, child_replies in replies:
+        children = []
+        for child, reply in zip(listing.children, child_replies, strict=True):
+            try:
+                data = reply.get()[0]
+            except NoNodeError:
+                continue  # gone since the walk: a later read would not show it either
+            except NoAuthError:
+                data = None
+            children.append(replace(child, data=data))
+        completed.append(ParentListing(listing.path, tuple(children), _data_or_none(parent_reply)))
     return completed
+
+
+def _data_or_none(reply) -> bytes | None:
+    try:
+        return reply.get()[0]
+    except (NoNodeError, NoAuthError):
+        return None

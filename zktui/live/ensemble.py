@@ -68,7 +68,7 @@ class EnsembleSnapshot:
         return next((server for server in self.servers if server.address == address), None)
 
     def directory(self) -> SessionDirectory:
-        return SessionDirectory(dict(self.connections))
+        return SessionDirectory(dict(self.connections), taken_ms=int(self.at * 1000))
 
 
 # ----- which servers -----

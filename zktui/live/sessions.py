@@ -7,6 +7,7 @@ every server's answer; with one missing, `is_alive` says None (unknown), never F
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -30,7 +31,9 @@ class SessionDirectory:
     """Sessions by id; `connections_by_server` maps each asked server to its connections, or None when
     it did not answer."""
 
-    def __init__(self, connections_by_server: Mapping[str, Sequence[Connection] | None]) -> None:
+    def __init__(self, connections_by_server: Mapping[str, Sequence[Connection] | None],
+                 taken_ms: int | None = None) -> None:
+        self.taken_ms = int(time.time() * 1000) if taken_ms is None else taken_ms  # when the servers answered
         self._unanswered = tuple(server for server, conns in connections_by_server.items() if conns is None)
         self._by_session: dict[int, SessionInfo] = {}
         for server, connections in connections_by_server.items():
@@ -42,10 +45,10 @@ class SessionDirectory:
                     )
 
     @classmethod
-    def from_replies(cls, replies: Iterable[ServerReply]) -> SessionDirectory:
-        """From `cons` replies (as `ask_all(servers, "cons")` gives them)."""
+    def from_replies(cls, replies: Iterable[ServerReply], asked_ms: int | None = None) -> SessionDirectory:
+        """From `cons` replies (as `ask_all(servers, "cons")` gives them), asked at `asked_ms`."""
         return cls({reply.server: (None if reply.error or reply.data is None else list(reply.data))
-                    for reply in replies})
+                    for reply in replies}, taken_ms=asked_ms)
 
     @classmethod
     def collect(
@@ -55,8 +58,9 @@ class SessionDirectory:
         timeout: float = DEFAULT_TIMEOUT,
     ) -> SessionDirectory:
         """Ask every server `cons` at once."""
+        asked_ms = int(time.time() * 1000)
         return cls.from_replies(ask_all(servers, "cons", timeout=timeout, admin_ports=admin_ports,
-                                        want_mode=False))
+                                        want_mode=False), asked_ms)
 
     @property
     def complete(self) -> bool:
@@ -88,6 +92,11 @@ class SessionDirectory:
         if session_id in self._by_session:
             return True
         return False if self.complete else None
+
+    def is_zombie(self, session_id: int, node_ctime_ms: int) -> bool:
+        """An ephemeral node whose owner is on no server, though it existed when the servers were asked
+        (a node made since then may belong to a session newer than this directory)."""
+        return node_ctime_ms < self.taken_ms and self.is_alive(session_id) is False
 
 
 # ----- ephemeral nodes by session, from `dump` -----

@@ -41,10 +41,13 @@ HANDOVERS_KEPT = 20  # per lock: enough to see a pattern, bounded however busy t
 LOCK_KINDS = ("lock", "rwlock", "semaphore")
 ELECTION_KINDS = ("election", "leader-node")
 PINNED_RECIPE = "pinned group"
+ZOMBIE_WARNING = "⚠ zombie: its session is on no server (the node stays until the session expires)"
 
 
 class ClientLookup(Protocol):
     def client_of(self, session_id: int) -> str | None: ...
+
+    def is_zombie(self, session_id: int, node_ctime_ms: int) -> bool: ...
 
 
 ChangeListener = Callable[[list[TimelineEvent]], None]
@@ -64,6 +67,8 @@ class EntryView:
     held_ms: int | None = None
     waited_ms: int | None = None
     role: str | None = None
+    zombie: bool = False
+    identity: str | None = None  # what the node's data says about its client (decode_identity)  # its session is on no server: the node stays until the leader expires the session
 
     def to_json(self, ages: bool = True) -> dict[str, Any]:
         shape: dict[str, Any] = {"node": self.node, "seq": self.seq, "session": self.session,
@@ -71,6 +76,10 @@ class EntryView:
         for key in ("held_ms", "waited_ms", "role") if ages else ("role",):
             if getattr(self, key) is not None:
                 shape[key] = getattr(self, key)
+        if self.identity is not None:
+            shape["identity"] = self.identity
+        if self.zombie:
+            shape["zombie"] = True
         return shape
 
 
@@ -120,21 +129,29 @@ def _member_json(member: EntryView) -> dict[str, Any]:
 def recipe_view(
     recipe: Recipe,
     now_ms: int,
-    client_of: Callable[[int], str | None] = lambda session: None,
+    sessions: ClientLookup | None = None,
     holder_since: Mapping[str, tuple[int, bool]] | None = None,
     handovers: Iterable[Handover] = (),
 ) -> RecipeView:
-    """A recipe for readers. Holders not in `holder_since` (node -> (epoch ms, observed)) count from ctime."""
+    """A recipe for readers. Holders not in `holder_since` (node -> (epoch ms, observed)) count from ctime.
+    `sessions` (a SessionDirectory) gives each owner's client address and whether it is a zombie."""
     holder_since = holder_since or {}
+
+    def client_of(session: int) -> str | None:
+        return sessions.client_of(session) if sessions is not None and session else None
+
+    def zombie(contender: Contender) -> bool:
+        return bool(sessions is not None and contender.session
+                    and sessions.is_zombie(contender.session, contender.ctime_ms))
 
     def entry(contender: Contender, holding: bool = False, waiting: bool = False) -> EntryView:
         since, observed = holder_since.get(contender.node, (contender.ctime_ms, False)) if holding else (
             contender.ctime_ms, False)
         age = max(0, now_ms - since)
         return EntryView(contender.node, contender.seq, contender.session_hex,
-                         client_of(contender.session) if contender.session else None, since, observed,
+                         client_of(contender.session), since, observed,
                          held_ms=age if holding else None, waited_ms=age if waiting else None,
-                         role=contender.role)
+                         role=contender.role, zombie=zombie(contender), identity=contender.identity)
 
     return RecipeView(
         recipe.path, recipe.kind, recipe.recipe,
@@ -309,7 +326,7 @@ class LiveTracker:
         now_ms = int(self._clock() * 1000)
         with self._state_lock:
             return tuple(
-                recipe_view(recipe, now_ms, self._client_of, self._holder_since.get(path),
+                recipe_view(recipe, now_ms, self._sessions, self._holder_since.get(path),
                             self._handovers.get(path, ()))
                 for path, recipe in sorted(self._recipes.items()) if recipe.kind in kinds
             )

@@ -7,14 +7,24 @@ addresses come from `cons` on every server of the connect string when the server
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from zktui.commands.registry import Output, handles
 from zktui.core.escape import inert
+from zktui.core.servers import parse_server_address
+from zktui.core.statview import age
 from zktui.live.discovery import find_recipes, read_listing
 from zktui.live.model import Recipe
+from zktui.live.sessions import SessionDirectory
 from zktui.live.shapes import membership
-from zktui.live.tracker import ELECTION_KINDS, LOCK_KINDS, PINNED_RECIPE, EntryView, RecipeView, recipe_view
+from zktui.live.tracker import (
+    ELECTION_KINDS,
+    LOCK_KINDS,
+    PINNED_RECIPE,
+    ZOMBIE_WARNING,
+    EntryView,
+    RecipeView,
+    recipe_view,
+)
 
 
 @handles("locks")
@@ -41,8 +51,8 @@ def _report(engine, invocation, kinds: tuple[str, ...], pin: bool = False) -> Ou
     if pin and not any(recipe.path == root for recipe in chosen):
         chosen.insert(0, _pinned_group(engine.client, root))
     now_ms = int(time.time() * 1000)
-    client_of = _client_lookup(engine) if chosen else (lambda session: None)
-    views = [recipe_view(recipe, now_ms, client_of) for recipe in chosen]
+    sessions = _session_directory(engine) if chosen else None
+    views = [recipe_view(recipe, now_ms, sessions) for recipe in chosen]
     if not views:
         return Output(f"no {command} under {inert(root)}", [])
     return Output("\n".join(_block(view) for view in views), [view.to_json(ages=False) for view in views])
@@ -54,22 +64,16 @@ def _pinned_group(client, path: str) -> Recipe:
                                             if child.ephemeral])
 
 
-def _client_lookup(engine) -> Callable[[int], str | None]:
-    """Session -> client address from `cons`, or nothing when the servers cannot be asked."""
-    try:
-        from zktui.core.servers import parse_server_address
-        from zktui.live.sessions import SessionDirectory
-    except ImportError:
-        return lambda session: None
+def _session_directory(engine) -> SessionDirectory | None:
+    """Every server's sessions from `cons` (clients, zombies), or None when the servers cannot be asked."""
     options = engine.options
     if options is None or not options.servers:
-        return lambda session: None
+        return None
     try:
         servers = [parse_server_address(host) for host in options.servers]
-        directory = SessionDirectory.collect(servers, admin_ports=dict(options.admin_ports) or None)
+        return SessionDirectory.collect(servers, admin_ports=dict(options.admin_ports) or None)
     except (OSError, ValueError):
-        return lambda session: None
-    return directory.client_of
+        return None
 
 
 def _block(view: RecipeView) -> str:
@@ -91,7 +95,9 @@ def _block(view: RecipeView) -> str:
 def _who(entry: EntryView) -> str:
     role = f" ({entry.role})" if entry.role else ""
     client = inert(entry.client) if entry.client else "?"
-    return f"{inert(entry.node)}{role}  session {entry.session}  client {client}"
+    zombie = f"  {ZOMBIE_WARNING}" if entry.zombie else ""
+    identity = f"  identity {inert(entry.identity)}" if entry.identity else ""
+    return f"{inert(entry.node)}{role}  session {entry.session}  client {client}{identity}{zombie}"
 
 
 def _ago(since_ms: int) -> str:
@@ -99,11 +105,4 @@ def _ago(since_ms: int) -> str:
 
 
 def _duration(ms: int | None) -> str:
-    if ms is None:
-        return "?"
-    seconds = ms // 1000
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 7200:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds // 60 % 60:02d}m"
+    return "?" if ms is None else age(ms / 1000)
