@@ -25,6 +25,7 @@ from zktui.core.decode import (
     decode_identity,
     detect,
     hexdump,
+    hexdump_width,
     render,
 )
 
@@ -216,6 +217,22 @@ def test_hexdump_layout():
         "00000010  51                                                |Q|",
     ]
     assert hexdump(b"") == []
+
+
+def test_hexdump_in_rows_of_eight_for_narrow_panes():
+    assert hexdump(bytes(range(0x41, 0x52)), bytes_per_line=8) == [
+        "00000000  41 42 43 44 45 46 47 48  |ABCDEFGH|",
+        "00000008  49 4a 4b 4c 4d 4e 4f 50  |IJKLMNOP|",
+        "00000010  51                       |Q|",
+    ]
+    for per_line in (8, 16):
+        assert len(hexdump(bytes(per_line), bytes_per_line=per_line)[0]) == hexdump_width(per_line)
+
+
+def test_a_hex_view_keeps_its_bytes_for_reflowing():
+    assert render(b"\x00\x01", "hex").hex_source == b"\x00\x01"
+    assert render(bytes(100), "hex", max_bytes=10).hex_source == bytes(10)
+    assert render(b"text", "text").hex_source is None
 
 
 def test_hexdump_shows_only_printable_ascii_in_the_text_column():

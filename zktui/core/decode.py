@@ -45,6 +45,7 @@ class Rendered:
     note: str
     is_json: bool = False
     json_value: Any = None
+    hex_source: bytes | None = None  # the bytes a hex view dumps, so a narrow screen can reflow it
 
 
 @dataclass(frozen=True)
@@ -80,15 +81,22 @@ def render(data: bytes, view: str = "auto", max_bytes: int | None = DEFAULT_MAX_
     return _compressed_view(data, view, _inflate_as(data, view), max_bytes)
 
 
-def hexdump(data: bytes, start: int = 0) -> list[str]:
-    """Lines in `hexdump -C` layout: offset, two groups of eight bytes, then the printable ASCII column."""
+def hexdump(data: bytes, start: int = 0, bytes_per_line: int = HEX_BYTES_PER_LINE) -> list[str]:
+    """Lines in `hexdump -C` layout: offset, groups of eight bytes, then the printable ASCII column."""
+    group_width = 8 * 3 - 1
     lines = []
-    for offset in range(0, len(data), HEX_BYTES_PER_LINE):
-        chunk = data[offset : offset + HEX_BYTES_PER_LINE]
-        left, right = chunk[:8].hex(" "), chunk[8:].hex(" ")
+    for offset in range(0, len(data), bytes_per_line):
+        chunk = data[offset : offset + bytes_per_line]
+        groups = "  ".join(f"{chunk[at : at + 8].hex(' '):<{group_width}}" for at in range(0, bytes_per_line, 8))
         ascii_column = chunk.translate(_HEX_ASCII).decode("ascii")
-        lines.append(f"{start + offset:08x}  {left:<23}  {right:<23}  |{ascii_column}|")
+        lines.append(f"{start + offset:08x}  {groups}  |{ascii_column}|")
     return lines
+
+
+def hexdump_width(bytes_per_line: int) -> int:
+    """Columns one hexdump line takes."""
+    groups = -(-bytes_per_line // 8)
+    return 8 + 2 + groups * 23 + (groups - 1) * 2 + 2 + bytes_per_line + 2
 
 
 # --- detection ----------------------------------------------------------------------------------------
@@ -213,10 +221,11 @@ class _Body:
     detail: str = ""  # a caveat for the end of the note
     is_json: bool = False
     json_value: Any = None
+    hex_source: bytes | None = None
 
     def shown(self, head: str) -> Rendered:
         note = f"{head}; {self.detail}" if self.detail else head
-        return Rendered(self.view, self.lines, note, self.is_json, self.json_value)
+        return Rendered(self.view, self.lines, note, self.is_json, self.json_value, self.hex_source)
 
     def sized(self, size: int) -> str:
         return self.label if self.label == "empty" else f"{self.label}, {size:,} bytes"
@@ -288,7 +297,7 @@ def _capped(data: bytes, max_bytes: int | None) -> tuple[bytes, str]:
 
 def _hex_body(data: bytes, max_bytes: int | None) -> _Body:
     shown, detail = _capped(data, max_bytes)
-    return _Body("hex", tuple(hexdump(shown)), "binary", detail)
+    return _Body("hex", tuple(hexdump(shown)), "binary", detail, hex_source=shown)
 
 
 def _hex_view(data: bytes, max_bytes: int | None) -> Rendered:

@@ -26,6 +26,7 @@ from zktui.tui.bridge import Bridge
 from zktui.tui.messages import (
     CommandFinished,
     ConnectionChanged,
+    DiscoveryProgress,
     EngineNote,
     EnsemblePolled,
     LiveChanged,
@@ -57,6 +58,7 @@ class ZkTuiApp(App):
         Binding("n", "new_child", "New"),
         Binding("d", "delete", "Delete"),
         Binding("v", "cycle_view", "View"),
+        Binding("L", "toggle_live", "Live"),
         Binding("slash", "find", "Find", key_display="/"),
         Binding("g", "goto", "Go to"),
         Binding("y", "copy_path", "Copy path"),
@@ -86,6 +88,7 @@ class ZkTuiApp(App):
         self._poller = None
         self._last_snapshot = None
         self.tracker = None
+        self.discovery_done = False
         self.discovery_cancel = threading.Event()
 
     # ----- layout -----
@@ -139,8 +142,7 @@ class ZkTuiApp(App):
         self.call_from_thread(self.track_recipes)
 
     def _load_root(self) -> None:
-        self.tree.root.expand()
-        self.tree.load_children("/", 0)
+        self.tree.root.expand()  # its NodeExpanded lists the root once (a second listing would rebuild it)
         self.select_path("/")
 
     # ----- the live panel: one ensemble poll at a time, rescheduled when it ends -----
@@ -169,11 +171,15 @@ class ZkTuiApp(App):
 
         self.tracker = LiveTracker(self.engine.client, on_change=lambda events: self.post_message(LiveChanged(events)))
         self.tracker.start("/", cancel=self.discovery_cancel,
-                           progress=lambda count: self.post_message(EngineNote(f"discovery: {count:,} nodes read",
-                                                                               progress=True)))
+                           progress=lambda count: self.post_message(DiscoveryProgress(count)))
         self.post_message(LiveChanged([]))
 
+    def on_discovery_progress(self, message: DiscoveryProgress) -> None:
+        if not self.discovery_done:  # a late progress note must not hide the recipes found
+            self.query_one(LivePanel).show_discovery(message.nodes_read)
+
     def on_live_changed(self, message: LiveChanged) -> None:
+        self.discovery_done = True
         self.engine.timeline.extend(message.events)
         tracker = self.tracker
         if tracker is None:
@@ -294,6 +300,7 @@ class ZkTuiApp(App):
         self.query_one(StatPane).show(message.path, message.stat, message.acl, message.locked, message.error)
         self.query_one(DataPane).show(message.data)
         self.tree.update_stat(message.path, message.stat)
+        self.tree.mark_locked(message.path, message.locked)
         self.node_version = message.stat.version if message.stat else None
         self.node_data = message.data
 
@@ -355,8 +362,17 @@ class ZkTuiApp(App):
             self.log_view.output(message.text)
         if self.engine.quit_requested:
             self.exit()
+        if not message.error and message.line.split()[:1] == ["addauth"]:
+            self.reread_locked()
         if self.engine.cwd != self.selected and self.engine.session is not None:
             self.go_to(self.engine.cwd)
+
+    def reread_locked(self) -> None:
+        """After addauth: what was locked may be readable now."""
+        for path in self.tree.unlock_all():
+            self.tree.load_children(path, 0)
+        if self.selected is not None:
+            self.load_node(self.selected)
 
     def on_engine_note(self, message: EngineNote) -> None:
         self.log_view.note(message.text)
@@ -390,6 +406,10 @@ class ZkTuiApp(App):
     def action_cycle_view(self) -> None:
         view = self.query_one(DataPane).cycle_view()
         self.notify(f"data view: {view}", timeout=1.5)
+
+    def action_toggle_live(self) -> None:
+        """The live panel alone in the right column, or back below the selected node."""
+        self.query_one("#details").toggle_class("-live-only")
 
     def action_copy_path(self) -> None:
         if self.selected:

@@ -93,6 +93,17 @@ class EngineNote(Message):
         return self.progress and isinstance(message, EngineNote) and message.progress
 
 
+class DiscoveryProgress(Message):
+    """How far the background recipe discovery has walked (shown in the live panel, not logged)."""
+
+    def __init__(self, nodes_read: int) -> None:
+        super().__init__()
+        self.nodes_read = nodes_read
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DiscoveryProgress)
+
+
 class EnsemblePolled(Message):
     """One poll of every server (mode, zxid, latency, connections) for the live panel."""
 

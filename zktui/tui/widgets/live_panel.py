@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from zktui.core.escape import inert
@@ -19,16 +22,23 @@ MODE_STYLES = {
     "down": "bold red",
 }
 TIMELINE_LINES = 8
+HANDOVERS_SHOWN = 3
+PANEL_ZOMBIE = "⚠ zombie (session on no server)"
 
 
-class LivePanel(Static):
-    DEFAULT_CSS = "LivePanel { height: auto; max-height: 50%; padding: 0 1; }"
+class LivePanel(VerticalScroll):
+    """Scrolls when a busy ensemble has more locks and groups than rows; `L` gives it the whole column."""
+
+    DEFAULT_CSS = "LivePanel { height: auto; max-height: 40%; padding: 0 1; } LivePanel > Static { height: auto; }"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.snapshot: EnsembleSnapshot | None = None
         self.timeline_lines: list[str] = []
         self.recipe_lines: list[Text] = []
+
+    def compose(self):
+        yield Static(Text("live panel: waiting for the first poll", style="dim"), id="live-body")
 
     def show_ensemble(self, snapshot: EnsembleSnapshot) -> None:
         self.snapshot = snapshot
@@ -40,6 +50,11 @@ class LivePanel(Static):
 
     def show_recipes(self, lines: list[Text]) -> None:
         self.recipe_lines = lines
+        self._redraw()
+
+    def show_discovery(self, nodes_read: int) -> None:
+        """Recipes are not known until the first walk ends: say how far it got."""
+        self.recipe_lines = [Text(f"finding locks, elections and groups… {nodes_read:,} nodes read", style="dim")]
         self._redraw()
 
     def _redraw(self) -> None:
@@ -64,7 +79,8 @@ class LivePanel(Static):
         if self.timeline_lines:
             parts.append(Text("timeline", style="bold dim"))
             parts.extend(Text(inert(line)) for line in self.timeline_lines)
-        self.update(Group(*parts) if parts else Text("live panel: waiting for the first poll", style="dim"))
+        if parts:
+            self.query_one("#live-body", Static).update(Group(*parts))
 
 
 def _age(ms: int | None) -> str:
@@ -73,30 +89,56 @@ def _age(ms: int | None) -> str:
     return "" if ms is None else age(ms / 1000)
 
 
+def _handover_line(handover) -> Text:
+    """`  ↪ 12:00:03 lock-0003 → lock-0004 (held 4s)`: the recent history of who had it."""
+    at = time.strftime("%H:%M:%S", time.localtime(handover.at_ms / 1000))
+    before = ", ".join(_short(node) for node in handover.previous) or "nobody"
+    after = ", ".join(_short(node) for node in handover.current) or "nobody"
+    held = f" (held {_age(handover.held_ms)})" if handover.held_ms is not None else ""
+    return Text(f"  ↪ {at} {inert(before)} → {inert(after)}{held}", style="dim")
+
+
 def _short(node: str, width: int = 26) -> str:
     """Contender names carry a per-client uuid; the end (stem and sequence) is what tells them apart."""
     return node if len(node) <= width else "…" + node[-(width - 1):]
 
 
 def recipe_lines(locks, elections, members, max_entries: int = 6) -> list[Text]:
-    """Rows for people: each lock/election with holder and waiters in queue order, each group with members."""
+    """Rows for people: each lock/election with holder and waiters in queue order, each group with members.
+
+    One row per entry (cut with an ellipsis, never wrapped); a zombie says so before anything else."""
     lines: list[Text] = []
     for view in (*locks, *elections):
-        lines.append(Text.assemble((inert(view.path), "bold"), "  ", (inert(view.recipe), "dim")))
+        lines.append(_heading(view.path, view.recipe))
         for holder in view.holders:
             role = f" {holder.role}" if holder.role else ""
-            lines.append(Text.assemble(("  ● holds", "green"), f"{role} {inert(_short(holder.node))}  {holder.session}",
-                                       f"  {inert(holder.client or '')}", (f"  held {_age(holder.held_ms)}", "dim")))
+            lines.append(_entry_row(("  ● holds" + role, "green"), holder, f"held {_age(holder.held_ms)}"))
         for number, waiter in enumerate(view.waiters[:max_entries], 1):
-            lines.append(Text.assemble((f"  {number}. waits", "yellow"), f" {inert(_short(waiter.node))}  {waiter.session}",
-                                       f"  {inert(waiter.client or '')}", (f"  {_age(waiter.waited_ms)}", "dim")))
+            lines.append(_entry_row((f"  {number}. waits", "yellow"), waiter, _age(waiter.waited_ms)))
         if len(view.waiters) > max_entries:
             lines.append(Text(f"  … {len(view.waiters) - max_entries} more waiting", style="dim"))
+        lines.extend(_handover_line(handover) for handover in view.handovers[-HANDOVERS_SHOWN:])
     for view in members:
-        lines.append(Text.assemble((inert(view.path), "bold"), "  ", (inert(view.recipe), "dim"),
-                                   f"  {len(view.members)} member{'s' if len(view.members) != 1 else ''}"))
-        for member in view.members[:max_entries]:
-            lines.append(Text(f"  ◆ {inert(member.node)}  {member.session}  {inert(member.client or '')}"))
-        if len(view.members) > max_entries:
-            lines.append(Text(f"  … {len(view.members) - max_entries} more", style="dim"))
+        count = len(view.members)
+        lines.append(_heading(view.path, view.recipe, f"  {count} member{'s' if count != 1 else ''}"))
+        lines.extend(_entry_row(("  ◆", ""), member, "") for member in view.members[:max_entries])
+        if count > max_entries:
+            lines.append(Text(f"  … {count - max_entries} more", style="dim"))
     return lines
+
+
+def _heading(path: str, recipe: str, extra: str = "") -> Text:
+    return Text.assemble((inert(path), "bold"), "  ", (inert(recipe), "dim"), extra, no_wrap=True,
+                         overflow="ellipsis")
+
+
+def _entry_row(prefix: tuple[str, str], entry, age_text: str) -> Text:
+    """`● holds ⚠ zombie worker-1 #12 0x1000… 10.0.0.7:5123 held 4s`: the identity (from the node's data)
+    names the client; then the node (only its sequence number once the identity names it)."""
+    node = f"#{entry.seq}" if entry.identity and entry.seq is not None else _short(entry.node, 18 if entry.identity
+                                                                                     else 26)
+    zombie = (f" {PANEL_ZOMBIE}", "bold red") if entry.zombie else ("", "")
+    identity = (f" {inert(_short(entry.identity, 30))}", "bold") if entry.identity else ("", "")
+    return Text.assemble(prefix, zombie, identity, f" {inert(node)}  {entry.session}",
+                         f"  {inert(entry.client or '')}", (f"  {age_text}" if age_text else "", "dim"),
+                         no_wrap=True, overflow="ellipsis")

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from zktui.core.decode import VIEWS, render
+from zktui.core.decode import HEX_BYTES_PER_LINE, VIEWS, hexdump, hexdump_width, render
 from zktui.core.escape import inert
 from zktui.core.statview import stat_rows
 from zktui.core.zkformat import acl_to_json
@@ -54,6 +54,7 @@ class DataPane(VerticalScroll):
         super().__init__(**kwargs)
         self.view = "auto"
         self.data: bytes | None = None
+        self.hex_row_bytes = HEX_BYTES_PER_LINE  # what the last hex view used: 8 when the pane is narrow
 
     def compose(self):
         yield Static(classes="data-note", id="data-note")
@@ -76,7 +77,7 @@ class DataPane(VerticalScroll):
             body.update("")
             return
         rendered = render(self.data, self.view)
-        lines = list(rendered.lines)
+        lines = self._fitted_hex(rendered.hex_source) if rendered.view == "hex" else list(rendered.lines)
         cut = len(lines) - MAX_LINES_SHOWN
         text = "\n".join(lines[:MAX_LINES_SHOWN])
         header = f"view: {rendered.view}" + (f" (asked: {self.view})" if self.view != "auto" else "")
@@ -89,3 +90,14 @@ class DataPane(VerticalScroll):
         if rendered.is_json and len(text) <= HIGHLIGHT_LIMIT:
             JSONHighlighter().highlight(content)
         body.update(content)
+
+    def _fitted_hex(self, source: bytes) -> list[str]:
+        """A hex dump never wraps mid-line: rows of 16 bytes where they fit, else of 8."""
+        width = self.scrollable_content_region.width
+        fits = width == 0 or width >= hexdump_width(HEX_BYTES_PER_LINE)  # 0: not laid out yet
+        self.hex_row_bytes = HEX_BYTES_PER_LINE if fits else 8
+        return hexdump(source, bytes_per_line=self.hex_row_bytes)
+
+    def on_resize(self) -> None:
+        if self.data is not None and self.view in ("hex", "auto"):
+            self._redraw()

@@ -17,7 +17,7 @@ MAX_LOG_LINES = 5000
 class OutputLog(RichLog):
     """Command output and watch events; never markup (server text may contain `[`)."""
 
-    DEFAULT_CSS = "OutputLog { height: 10; border-top: solid $primary-background; }"
+    DEFAULT_CSS = "OutputLog { height: 8; border-top: solid $primary-background; }"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(max_lines=MAX_LOG_LINES, wrap=False, markup=False, highlight=False, **kwargs)

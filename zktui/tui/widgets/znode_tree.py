@@ -276,6 +276,26 @@ class ZnodeTree(Tree[ZNode]):
         node.allow_expand = bool(stat.numChildren) or node.data.loaded and bool(node.children)
         node.set_label(self._label(node.data))
 
+    def mark_locked(self, path: str, locked: bool) -> None:
+        """What a read of the node itself learnt: a leaf is only found locked that way."""
+        node = self.by_path.get(path)
+        if node is None or node.data is None or node.data.locked == locked:
+            return
+        node.data.locked = locked
+        node.set_label(self._label(node.data))
+
+    def unlock_all(self) -> list[str]:
+        """Forget which nodes were locked (new credentials); return those whose children to list again."""
+        relist = []
+        for path, node in self.by_path.items():
+            if node.data is not None and node.data.locked:
+                node.data.locked = False
+                node.set_label(self._label(node.data))
+                if node.is_expanded:
+                    node.data.loaded = False
+                    relist.append(path)
+        return relist
+
     def reset(self) -> None:
         """Forget everything below the root (a new session): the caller reloads."""
         for child in list(self.root.children):
