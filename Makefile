@@ -5,13 +5,16 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: test demo lint screenshots setup zookeeper clean
+.PHONY: test demo lint screenshots setup zookeeper clean bench
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: setup
 	$(BIN)/zktui demo
+
+bench: setup
+	$(BIN)/python -m benchmarks.run
 
 screenshots: setup
 	$(BIN)/python screenshots/generate.py

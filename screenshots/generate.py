@@ -2,9 +2,10 @@
 
     .venv/bin/python screenshots/generate.py     (or: make screenshots)
 
-Starts a 3-server sandbox, seeds /demo, adds live membership (three services in a kazoo Party) and lock
-contention (kazoo Lock contenders), drives the TUI headless at 140x40 and saves tree.svg, hex.svg, prompt.svg,
-live.svg and help.svg next to this file. The ensemble stops at the end, also on failure.
+Sets up what `zktui demo` does (a 3-server sandbox, the /demo seed, the lab's workload of services, lock
+workers and candidates), drives the TUI headless at 140x40 and saves tree.svg, hex.svg, prompt.svg, live.svg,
+failover.svg (after the `K` key killed the leader) and help.svg next to this file. Everything stops at the
+end, also on failure.
 """
 
 from __future__ import annotations
@@ -12,25 +13,20 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import threading
-import time
 from collections.abc import Callable
 
-from kazoo.client import KazooClient
-from kazoo.exceptions import CancelledError
-from kazoo.recipe.lock import Lock
-from kazoo.recipe.party import Party
 from textual.pilot import Pilot
 
 from zktui.core.session import ConnectOptions
 from zktui.sandbox import Ensemble
-from zktui.sandbox.seed import seed
+from zktui.sandbox.lab import Lab
+from zktui.sandbox.seed import seed_ensemble
 from zktui.tui.app import ZkTuiApp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZE = (140, 40)
-MEMBERS = "/demo/services/api"
-LOCK = "/demo/locks/job"
+MEMBERS = "/services/api"
+LOCK = "/locks/jobs"
 TIMEOUT = 15.0
 
 
@@ -42,53 +38,6 @@ async def wait_until(pilot: Pilot, predicate: Callable[[], object], what: str) -
         if loop.time() - start > TIMEOUT:
             raise RuntimeError(f"timed out waiting for {what}")
         await pilot.pause(0.05)
-
-
-class Workload:
-    """Three services in a kazoo Party (one session each), a lock holder and two waiting contenders."""
-
-    def __init__(self, hosts: str) -> None:
-        self.clients = [KazooClient(hosts=hosts) for _ in range(5)]
-        self.locks: list[Lock] = []
-        self.waiters: list[threading.Thread] = []
-
-    def start(self) -> None:
-        for client in self.clients:
-            client.start(timeout=30)
-        *services, holder, contenders = self.clients
-        for n, service in enumerate(services, 1):
-            Party(service, MEMBERS, identifier=f"api-{n}:{8080 + n}").join()
-        first = Lock(holder, LOCK, identifier="worker-1")
-        first.acquire(timeout=10)
-        self.locks.append(first)
-        for n in (2, 3):
-            lock = Lock(contenders, LOCK, identifier=f"worker-{n}")
-            self.locks.append(lock)
-            # acquire() blocks while worker-1 holds the lock: its node waits in line meanwhile.
-            waiter = threading.Thread(target=self._wait_for, args=(lock,), daemon=True)
-            waiter.start()
-            self.waiters.append(waiter)
-        deadline = time.monotonic() + TIMEOUT
-        while len(holder.get_children(LOCK)) < 3:  # both contenders' nodes are in line
-            if time.monotonic() > deadline:
-                raise RuntimeError("the lock contenders did not queue up")
-            time.sleep(0.05)
-
-    @staticmethod
-    def _wait_for(lock: Lock) -> None:
-        try:
-            lock.acquire()
-        except CancelledError:  # stop() cancels the contenders still waiting
-            pass
-
-    def stop(self) -> None:
-        for lock in self.locks[1:]:
-            lock.cancel()
-        for waiter in self.waiters:
-            waiter.join(timeout=10)
-        for client in self.clients:
-            client.stop()
-            client.close()
 
 
 async def drive(pilot: Pilot) -> None:
@@ -129,14 +78,22 @@ async def drive(pilot: Pilot) -> None:
     await pilot.pause()
     app.save_screenshot("live.svg", HERE)
 
+    # A failover: the leader killed, the new one elected, every client reconnected, all in the timeline.
+    await pilot.press("K")
+    timeline = app.engine.timeline
+    await wait_until(pilot, lambda: any("leader changed" in line for line in timeline.lines())
+                     and any("reconnected" in line for line in timeline.lines()), "the failover in the timeline")
+    await pilot.pause(2.5)  # one more ensemble poll: the old leader shown down
+    app.save_screenshot("failover.svg", HERE)
+
     await pilot.press("L", "question_mark")
     await wait_until(pilot, lambda: len(app.screen_stack) == 2, "the help screen")
     await pilot.pause()
     app.save_screenshot("help.svg", HERE)
 
 
-async def screenshots(hosts: str) -> None:
-    app = ZkTuiApp(ConnectOptions(hosts=hosts))
+async def screenshots(hosts: str, lab: Lab) -> None:
+    app = ZkTuiApp(ConnectOptions(hosts=hosts), lab=lab)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await drive(pilot)
@@ -145,21 +102,13 @@ async def screenshots(hosts: str) -> None:
 
 
 def main() -> int:
-    with Ensemble(servers=3, tick_time=500) as ensemble:
-        client = KazooClient(hosts=ensemble.hosts)
-        client.start(timeout=30)
-        try:
-            seed(client)
-        finally:
-            client.stop()
-            client.close()
-        workload = Workload(ensemble.hosts)
-        workload.start()
-        try:
-            asyncio.run(screenshots(ensemble.hosts))
-        finally:
-            workload.stop()
-    for name in ("tree", "hex", "prompt", "live", "help"):
+    """The demo's own setup: the sandbox, the seed and the lab's workload."""
+    with Ensemble(servers=3, tick_time=500) as ensemble, Lab(ensemble) as lab:
+        seed_ensemble(ensemble.hosts)
+        lab.start_workload()
+        lab.wait_ready()
+        asyncio.run(screenshots(ensemble.hosts, lab))
+    for name in ("tree", "hex", "prompt", "live", "failover", "help"):
         print(os.path.join(HERE, f"{name}.svg"))
     return 0
 

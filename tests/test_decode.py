@@ -462,6 +462,7 @@ def test_bare_protobuf_message_hadoop_active_node_info():
             "72057594037927936-10.0.0.7:8983_solr-n_0000000003",
         ),
         ({"leader": True, "epoch": 4}, '{"leader":true,"epoch":4}'),
+        ({"host": "worker-1", "port": None, "started": 1700000000000}, "worker-1"),
         ([1, 2, 3], "[1,2,3]"),
     ],
 )

@@ -135,7 +135,7 @@ def test_party_members_are_a_membership_and_members_json_has_the_agreed_shape(en
         assert [entry["path"] for entry in output.data] == [path]
         assert set(output.data[0]) == {"path", "recipe", "members"}
         for entry in output.data[0]["members"]:
-            assert set(entry) == {"node", "session", "client", "since"}
+            assert set(entry) - {"identity"} == {"node", "session", "client", "since"}  # plus what its data says
             # Our clients connect through loopback, so `cons` names each one by its address.
             assert entry["client"] is not None and entry["client"].startswith("127.0.0.1:")
         assert sorted(entry["session"] for entry in output.data[0]["members"]) == sorted(map(session_of, joined))
@@ -168,7 +168,9 @@ def test_handlers_json_for_a_kazoo_vote_and_a_lock(ensemble, zk, base_path, engi
                     held = locks(engine, invocation("locks", base_path))
                     assert [entry["path"] for entry in held.data] == [lock_path]
                     assert set(held.data[0]) == {"path", "recipe", "holders", "waiters"}
-                    assert [set(entry) for entry in held.data[0]["holders"]] == [ENTRY_KEYS]
+                    # The entry shape, plus the identity kazoo's Lock keeps in the node's data.
+                    assert [set(entry) for entry in held.data[0]["holders"]] == [ENTRY_KEYS | {"identity"}]
+                    assert held.data[0]["holders"][0]["identity"] == "locker"
                     assert held.data[0]["holders"][0]["session"] == session_of(locker)
                     assert held.data[0]["waiters"] == []
                     assert f"{lock_path}  kazoo Lock\n  holder " in held.text

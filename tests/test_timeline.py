@@ -7,7 +7,14 @@ import time
 from types import SimpleNamespace
 
 from zktui.core.session import ConnState, StateChange
-from zktui.live.timeline import Timeline, TimelineEvent, events_from_state, load_jsonl, timeline_of
+from zktui.live.timeline import (
+    Timeline,
+    TimelineEvent,
+    events_from_state,
+    highlights,
+    load_jsonl,
+    timeline_of,
+)
 
 NOON = time.mktime((2024, 5, 1, 12, 0, 3, 0, 0, -1))  # local time, as lines() prints it
 
@@ -102,3 +109,14 @@ def test_timeline_of_keeps_one_timeline_per_engine():
     first.append(TimelineEvent(NOON, "test", "kept"))
     assert timeline_of(engine) is first and engine.timeline is first
     assert timeline_of(SimpleNamespace(session=None)) is not first
+
+
+def test_highlights_keep_the_failover_a_busy_lock_would_push_out():
+    leader = TimelineEvent(1.0, "leader-changed", "leader changed a -> b (epoch 2)")
+    reconnect = TimelineEvent(2.0, "reconnected", "reconnected to b")
+    churn = [TimelineEvent(3.0 + n, "lock-handover", f"/locks/jobs: lock passed {n}") for n in range(20)]
+    queue = [TimelineEvent(3.5 + n, "waiter-added", f"/locks/jobs: w{n} waits") for n in range(20)]
+    shown = highlights([leader, reconnect, *churn, *queue], failovers=5, others=4)
+    assert shown[:2] == [leader, reconnect]
+    assert shown[2:] == churn[-4:]  # the latest handovers, in time order; queue churn left out
+    assert [event.at for event in shown] == sorted(event.at for event in shown)

@@ -10,8 +10,8 @@ import json
 import shlex
 import sys
 
-from zktui.commands.engine import Engine, load_handlers
-from zktui.commands.parser import UsageError, parse, parse_words
+from zktui.commands.engine import Engine, load_handlers, parse_redacted
+from zktui.commands.parser import UsageError
 from zktui.commands.registry import CommandError, Output
 from zktui.connect_args import add_connection_flags, default_hosts, options_from_args
 from zktui.core.escape import inert, inert_json
@@ -52,7 +52,7 @@ class ExecRunner:
 
     def run_words(self, words: list[str] | None, line: str) -> int:
         try:
-            invocation = parse(line) if words is None else parse_words(words, line)
+            invocation = parse_redacted(line, words)
             if invocation is None:
                 return EXIT_OK
             if invocation.command.needs_session and self.engine.session is None:

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from kazoo.exceptions import KazooException
 from kazoo.handlers.threading import KazooTimeoutError
 
-from zktui.commands.parser import Invocation, UsageError, parse
+from zktui.commands.parser import Invocation, UsageError, parse, parse_words
 from zktui.commands.registry import HANDLERS, CommandError, Output
 from zktui.core.errors import describe_error, hint_for
+from zktui.core.escape import has_unsafe, inert
 from zktui.core.paths import resolve
 from zktui.core.session import ConnectOptions, Session
 from zktui.core.walk import WalkCancelled
@@ -22,11 +23,17 @@ SECRET_COMMANDS = ("addauth",)
 
 def server_failure(command: str, exc: BaseException, path: str | None = None, **context) -> CommandError:
     """One CommandError for a kazoo exception: zkCli's line, then what zktui can add to it."""
-    zkcli_line = zkcli_error(command, path, exc).splitlines()[-1]
-    hint = hint_for(command, exc, path=path, **context)
+    # Both may hold the path as the server has it (bidi overrides pass ZooKeeper's checks): made inert here,
+    # unless already shown escaped.
+    zkcli_line = _inert_unless_safe(zkcli_error(command, path, exc).splitlines()[-1])
+    hint = _inert_unless_safe(hint_for(command, exc, path=path, **context))
     if not zkcli_line:
         return CommandError(command, hint or type(exc).__name__)
     return CommandError(command, f"{zkcli_line} ({hint})" if hint else zkcli_line)
+
+
+def _inert_unless_safe(text: str | None) -> str | None:
+    return inert(text) if text and has_unsafe(text) else text
 
 
 def redact(line: str) -> str:
@@ -35,6 +42,23 @@ def redact(line: str) -> str:
     if words and words[0].lower() in SECRET_COMMANDS and len(words) > 2:
         return " ".join(words[:2] + ["****"])
     return line
+
+
+def parse_redacted(line: str, words: list[str] | None = None) -> Invocation | None:
+    """parse(line), with a usage error of a secret command cleared of the secret (`addauth digest user pass`,
+    a space for the colon, said `too many arguments (pass)` on screen) and made inert."""
+    try:
+        return parse(line) if words is None else parse_words(words, line)
+    except UsageError as exc:
+        secrets = [word.strip("'\"") for word in line.split()[2:]] if redact(line) != line else []
+        message = exc.message
+        for word in sorted(filter(None, secrets), key=len, reverse=True):
+            message = message.replace(word, "****")
+        if has_unsafe(message):  # the parser quotes the words it rejects: a typed newline or ESC must not draw
+            message = inert(message)
+        if message == exc.message:
+            raise
+        raise UsageError(exc.command, message) from None
 
 
 class Engine:
@@ -53,8 +77,10 @@ class Engine:
         notify: Callable[[str], None] | None = None,
         confirm: Callable[[str], bool] | None = None,
         progress: Callable[[str], None] | None = None,
+        lab=None,
     ) -> None:
         self.options = options
+        self.lab = lab  # the demo's zktui.sandbox.lab.Lab, for the `lab` command; None elsewhere
         self.session: Session | None = None
         self.cwd = "/"
         self.notify = notify or (lambda text: None)
@@ -117,7 +143,7 @@ class Engine:
 
     def run(self, line: str, record: bool = True) -> Output:
         """Run one command line. Raises UsageError (bad line) or CommandError (it failed)."""
-        invocation = parse(line)
+        invocation = parse_redacted(line)
         if invocation is None:
             return Output()
         if record and invocation.command.name not in ("history", "redo"):
@@ -131,6 +157,11 @@ class Engine:
             raise UsageError(command.name, "this command is not available")
         if command.writes and self.read_only:
             raise CommandError(command.name, f"refused: {command.name} writes and zktui is read-only (--read-only)")
+        for flag, bits in (("v", 32), ("t", 64)):  # jute's int (version) and long (TTL)
+            value = invocation.flags.get(flag)
+            # An out-of-range number raised struct.error on kazoo's connection thread: the session died.
+            if isinstance(value, int) and not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+                raise UsageError(command.name, f"-{flag} {value} is out of range for ZooKeeper (a {bits}-bit number)")
         if command.needs_session and self.session is None:
             raise CommandError(command.name, "not connected: use `connect HOSTS`")
         if command.bulk_destructive and not invocation.flag("yes"):
@@ -143,6 +174,11 @@ class Engine:
             raise CommandError(command.name, "interrupted") from None
         except KazooTimeoutError:
             raise CommandError(command.name, self._timeout_reason()) from None
+        except UnicodeDecodeError:
+            # The server echoes a path with characters beyond U+FFFF in CESU-8, which kazoo cannot decode
+            # (`locks /𐀀` syncs it): a traceback before.
+            raise CommandError(command.name, "the server's reply could not be decoded (a path with characters "
+                               "beyond U+FFFF? ZooKeeper refuses those)") from None
         except KazooException as exc:
             path = invocation.args.get("path")
             raise server_failure(command.name, exc, self.path(path) if path is not None else self.cwd) from None

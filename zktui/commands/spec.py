@@ -69,6 +69,7 @@ def _path(optional: bool = False, name: str = "path", help: str = "znode path (r
 STAT = Flag("-s", "also print the node's stat")
 WATCH = Flag("-w", "leave a one-shot watch; its event is printed when it fires")
 VERSION = Flag("-v", "only if the node is at this version (compare-and-set)", "version", kind="int")
+LAB_ACTIONS = ("status", "kill-leader", "kill", "restart", "pause", "resume", "heal", "kill-worker", "add-workers")
 YES = Flag("--yes", "do not ask for confirmation (needed in `zktui exec`)")
 VIEWS = ("auto", "json", "text", "hex", "gzip", "zlib", "base64")
 FOUR_LETTER_SUMMARIES = {
@@ -184,6 +185,16 @@ COMMANDS: tuple[Command, ...] = (
             (Arg("session", "session id, 0x... hex or decimal", kind="session"),), needs_session=False),
     Command("timeline", "failovers, members, locks and this connection's state changes, in order", "live",
             (), (Flag("--save", "write the events as JSON lines to FILE", "FILE", kind="file"),), needs_session=False),
+    # ----- the demo's failover lab -----
+    Command("lab", "break the demo's ensemble on purpose: " + ", ".join(LAB_ACTIONS), "lab",
+            (Arg("action", "what to do", kind="word", choices=LAB_ACTIONS),
+             Arg("argument", "a server id (kill, restart, pause, resume), a worker name (kill-worker) or a count "
+                 "(add-workers)", optional=True)),
+            needs_session=False,
+            details="Only in `zktui demo`: kill-leader, kill ID and pause ID show a failover; kill-worker kills a "
+                    "lock worker (by default the one holding /locks/jobs), whose lock passes on once its session "
+                    "expires; add-workers N adds contention; heal starts the servers that are down and resumes the "
+                    "paused ones; status lists servers and workload processes."),
     Command("help", "list the commands, or explain one", "session",
             (Arg("command", "a command name", kind="command", optional=True),), needs_session=False),
 )
@@ -212,5 +223,6 @@ GROUP_TITLES = {
     "bulk": "Bulk",
     "servers": "Servers (four-letter words, AdminServer fallback)",
     "live": "Live: locks, members, elections, sessions, the ensemble",
+    "lab": "The demo's failover lab",
 }
 

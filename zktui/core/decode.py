@@ -392,6 +392,8 @@ def _known_json_identity(value: dict[str, Any]) -> str | None:
         return f"{value['name']} {value['address']}:{port}"  # Curator ServiceDiscovery instance
     if value.get("host") and value.get("port") is not None:
         return f"{value['host']}:{value['port']}"  # Kafka broker registration
+    if isinstance(value.get("host"), str) and value["host"]:
+        return value["host"]  # a registration that names its host only (a worker, a job runner)
     endpoints = value.get("endpoints")
     if isinstance(endpoints, list) and endpoints and isinstance(endpoints[0], str):
         return endpoints[0]  # Kafka broker without a plain host (listener URLs only)

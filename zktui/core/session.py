@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kazoo.client import KazooClient
+from kazoo.exceptions import OperationTimeoutError
+from kazoo.handlers import utils as kazoo_handler_utils
+from kazoo.handlers.threading import KazooTimeoutError, SequentialThreadingHandler
 from kazoo.protocol.states import KazooState, KeeperState
 
 from zktui.core.paths import split_chroot
@@ -38,6 +41,36 @@ class _LastConnectionError(logging.Handler):
         text = record.getMessage()
         if text.startswith(self.PREFIX):
             self.reason = text[len(self.PREFIX):].removeprefix("socket connection error: ")
+
+
+class RequestTimeout(KazooTimeoutError, OperationTimeoutError):
+    """No reply within the request timeout: every server down or hung. A KazooTimeoutError (the engine says
+    "did not answer in time") and an OperationTimeoutError (kazoo's retry and `except KazooException` see it)."""
+
+
+class _BoundedResult(kazoo_handler_utils.AsyncResult):
+    def __init__(self, handler: _BoundedHandler) -> None:
+        super().__init__(handler, threading.Condition, RequestTimeout)
+
+    def get(self, block: bool = True, timeout: float | None = None):
+        if block and timeout is None:
+            timeout = self._handler.request_timeout
+        return super().get(block, timeout)
+
+
+class _BoundedHandler(SequentialThreadingHandler):
+    """kazoo queues a request made while disconnected until a server answers, and its blocking calls wait
+    without a timeout: a command run during a full outage hung until the ensemble came back (issue 8). Every
+    blocking wait on a reply here ends after `request_timeout` with RequestTimeout instead."""
+
+    timeout_exception = RequestTimeout
+
+    def __init__(self, request_timeout: float) -> None:
+        super().__init__()
+        self.request_timeout = request_timeout
+
+    def async_result(self) -> _BoundedResult:
+        return _BoundedResult(self)
 
 
 class ConnState(enum.Enum):
@@ -70,6 +103,8 @@ class ConnectOptions:
     sasl_options: dict | None = None
     # AdminServer ports by client address ("host:port" -> port), for servers without 4lw whitelisting.
     admin_ports: tuple[tuple[str, int], ...] = ()
+    # How long one request may wait for its reply (None: twice the session timeout); see _BoundedHandler.
+    request_timeout: float | None = None
 
     @property
     def chroot(self) -> str | None:
@@ -97,7 +132,9 @@ class Session:
         kazoo_logger = logging.Logger("kazoo.zktui")
         kazoo_logger.setLevel(logging.WARNING)
         kazoo_logger.addHandler(self._connection_errors)
+        request_timeout = options.request_timeout or 2 * options.session_timeout
         self.client = KazooClient(
+            handler=_BoundedHandler(request_timeout),
             logger=kazoo_logger,
             hosts=options.hosts,
             timeout=options.session_timeout,

@@ -38,6 +38,25 @@ class TimelineEvent:
         return cls(float(value["at"]), str(value["kind"]), str(value["text"]), dict(value.get("data") or {}))
 
 
+# What the live tracker reports about recipes; everything else (leaders, servers, this client's connection,
+# lab actions) is a failover event.
+RECIPE_KINDS = ("member-", "lock-", "leadership-", "waiter-")
+QUEUE_KINDS = ("waiter-added", "waiter-left")  # queue churn: kept for `timeline`, too busy for a panel
+
+
+def is_failover(event: TimelineEvent) -> bool:
+    return not event.kind.startswith(RECIPE_KINDS)
+
+
+def highlights(events: Iterable[TimelineEvent], failovers: int = 5, others: int = 4) -> list[TimelineEvent]:
+    """A few lines for a panel: the last failover events, which a busy lock's handovers must not push out,
+    and the last recipe events (queue churn left out), in time order."""
+    events = list(events)
+    kept_failovers = [event for event in events if is_failover(event)][-failovers:]
+    kept_others = [event for event in events if not is_failover(event) and event.kind not in QUEUE_KINDS][-others:]
+    return sorted(kept_failovers + kept_others, key=lambda event: event.at)
+
+
 class Timeline:
     """A bounded, thread-safe list of events; the oldest are dropped beyond `max_events`."""
 

@@ -91,6 +91,8 @@ class Handover:
     previous: tuple[str, ...]  # node names
     current: tuple[str, ...]
     held_ms: int | None  # how long the longest previous holder held it, when known
+    previous_labels: tuple[str, ...] = ()  # the same holders as people know them (see contender_label)
+    current_labels: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"at": self.at_ms, "from": list(self.previous), "to": list(self.current), "held_ms": self.held_ms}
@@ -122,8 +124,21 @@ class RecipeView:
         return shape
 
 
+def contender_label(contender: Contender) -> str:
+    """`worker-3 (#12)` when the node's data names its client, else the node's name."""
+    if contender.identity and contender.seq is not None:
+        return f"{contender.identity} (#{contender.seq})"
+    return contender.identity or contender.node
+
+
 def _member_json(member: EntryView) -> dict[str, Any]:
-    return {"node": member.node, "session": member.session, "client": member.client, "since": member.since}
+    shape: dict[str, Any] = {"node": member.node, "session": member.session, "client": member.client,
+                             "since": member.since}
+    if member.identity is not None:
+        shape["identity"] = member.identity
+    if member.zombie:
+        shape["zombie"] = True
+    return shape
 
 
 def recipe_view(
@@ -393,18 +408,21 @@ class LiveTracker:
         events = self._waiter_changes(path, old, new, set(after), now_ms)
         if not report or (not gone and not came):
             return events  # a first look is a starting point, not a handover
-        handover = Handover(now_ms, tuple(gone), tuple(came), max(held) if held else None)
+        handover = Handover(now_ms, tuple(gone), tuple(came), max(held) if held else None,
+                            tuple(contender_label(before[node]) for node in gone),
+                            tuple(contender_label(after[node]) for node in came))
         self._handovers.setdefault(path, deque(maxlen=HANDOVERS_KEPT)).append(handover)
         data = {"path": path, "recipe": (new or old).recipe,  # type: ignore[union-attr]
                 "from": [self._who(before[node]) for node in gone],
                 "to": [self._who(after[node]) for node in came], "held_ms": handover.held_ms}
         if gone and came:
-            text = f"{path}: {noun} passed from {', '.join(gone)} to {', '.join(came)}"
+            text = (f"{path}: {noun} passed from {', '.join(handover.previous_labels)} "
+                    f"to {', '.join(handover.current_labels)}")
             kind_name = f"{noun}-handover"
         elif came:
-            text, kind_name = f"{path}: {noun} taken by {', '.join(came)}", f"{noun}-acquired"
+            text, kind_name = f"{path}: {noun} taken by {', '.join(handover.current_labels)}", f"{noun}-acquired"
         else:
-            text, kind_name = f"{path}: {noun} released by {', '.join(gone)}", f"{noun}-released"
+            text, kind_name = f"{path}: {noun} released by {', '.join(handover.previous_labels)}", f"{noun}-released"
         if held:
             text += f" after {max(held) / 1000:.1f}s"
         return [TimelineEvent(now_ms / 1000, kind_name, text, data), *events]
@@ -413,9 +431,11 @@ class LiveTracker:
                         now_ms: int) -> list[TimelineEvent]:
         before = {waiter.node: waiter for waiter in (old.waiters if old else ())}
         after = {waiter.node: waiter for waiter in (new.waiters if new else ())}
-        events = [self._event(now_ms, "waiter-added", f"{path}: {node} waits", path, after[node])
+        events = [self._event(now_ms, "waiter-added", f"{path}: {contender_label(after[node])} waits", path,
+                              after[node])
                   for node in sorted(after.keys() - before.keys())]
-        events += [self._event(now_ms, "waiter-left", f"{path}: {node} stopped waiting", path, before[node])
+        events += [self._event(now_ms, "waiter-left", f"{path}: {contender_label(before[node])} stopped waiting",
+                               path, before[node])
                    for node in sorted(before.keys() - after.keys() - holders)]
         return events
 

@@ -70,16 +70,21 @@ def spawn(
 ) -> subprocess.Popen:
     """Start the server of `directory`; `jvm_options` (e.g. -D system properties) go before the class path."""
     command = server_command(install, directory, jvm_options)
-    output = open(os.path.join(directory, "stdout.log"), "ab")
+    return spawn_logged(command, os.path.join(directory, "stdout.log"), directory, bound)
+
+
+def spawn_logged(command: Sequence[str], log_path: str, cwd: str, bound: bool) -> subprocess.Popen:
+    """Start `command` with its output appended to `log_path`; a bound process dies with us."""
+    output = open(log_path, "ab")
 
     def launch() -> subprocess.Popen:
         return subprocess.Popen(
-            command,
+            list(command),
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
-            cwd=directory,
-            start_new_session=True,  # a Ctrl-C in the terminal goes to us; we stop the servers in order
+            cwd=cwd,
+            start_new_session=True,  # a Ctrl-C in the terminal goes to us; we stop our children in order
             preexec_fn=_die_with_parent if bound else None,
         )
 

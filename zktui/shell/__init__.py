@@ -20,7 +20,7 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, lab=None) -> int:
     from zktui.shell.app import run_shell
 
-    return run_shell(args)
+    return run_shell(args, lab=lab)

@@ -57,11 +57,12 @@ class Shell:
         input: Input | None = None,
         output: TerminalOutput | None = None,
         echo: Callable[[str], None] | None = None,
+        lab=None,
     ) -> None:
         load_handlers()
         self._echo = echo
         self._input, self._output = input, output
-        self.engine = Engine(options, notify=self.echo, confirm=self._confirm, progress=self.echo)
+        self.engine = Engine(options, notify=self.echo, confirm=self._confirm, progress=self.echo, lab=lab)
         self.children = ChildrenCache(lambda: self.engine.session)
         self._questions: queue.Queue[tuple[str, Future[bool]]] = queue.Queue()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zktui-command")
@@ -251,10 +252,11 @@ class Shell:
             loop.call_soon_threadsafe(app.invalidate)
 
 
-def run_shell(args: argparse.Namespace) -> int:
+def run_shell(args: argparse.Namespace, lab=None) -> int:
+    """`lab`: the demo's failover lab, for the `lab` command."""
     options = options_from_args(args, args.hosts)
     history, warning = open_history(history_path())
-    shell = Shell(options, history=history)
+    shell = Shell(options, history=history, lab=lab)
     if warning:
         shell.error("history", warning)
     return shell.run()

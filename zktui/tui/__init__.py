@@ -19,11 +19,12 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, lab=None) -> int:
+    """`lab`: the demo's failover lab, for the `lab` command and its keys."""
     from zktui.connect_args import options_from_args
     from zktui.tui.app import ZkTuiApp
 
-    app = ZkTuiApp(options_from_args(args, args.hosts))
+    app = ZkTuiApp(options_from_args(args, args.hosts), lab=lab)
     app.run()
     app.shutdown()
     return 0

@@ -13,15 +13,17 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from zktui.commands.engine import Engine, load_handlers
+from zktui.commands.engine import Engine, load_handlers, redact
 from zktui.commands.parser import UsageError
 from zktui.commands.registry import CommandError
 from zktui.core.escape import inert
 from zktui.core.paths import parent as parent_of
 from zktui.core.session import ConnectOptions, ConnState
+from zktui.live.tracker import PINNED_RECIPE
 from zktui.tui.bridge import Bridge
 from zktui.tui.messages import (
     CommandFinished,
@@ -46,6 +48,25 @@ COALESCE_SECONDS = 0.15
 ENSEMBLE_POLL_SECONDS = 2.0
 
 
+# What the bridge and the workers post (see post_message).
+FROM_THE_SERVER = (ConnectionChanged, TreeEvent, Resync, NodeLoaded, CommandFinished, EngineNote, DiscoveryProgress,
+                   EnsemblePolled, LiveChanged)
+def _pinned_path(output) -> str | None:
+    """`members --pin PATH` ran: the group's path, for the live panel to follow."""
+    data = output.data
+    if isinstance(data, list) and data and isinstance(data[0], dict) and data[0].get("recipe") == PINNED_RECIPE:
+        return data[0].get("path")
+    return None
+
+
+LAB_KEYS = (
+    ("K", "kill-leader", "Kill leader"),
+    ("W", "kill-worker", "Kill worker"),
+    ("A", "add-workers 2", "Add workers"),
+    ("H", "heal", "Heal"),
+)
+
+
 class ZkTuiApp(App):
     TITLE = "zktui"
     CSS_PATH = "zktui.tcss"
@@ -59,6 +80,7 @@ class ZkTuiApp(App):
         Binding("d", "delete", "Delete"),
         Binding("v", "cycle_view", "View"),
         Binding("L", "toggle_live", "Live"),
+        Binding("p", "pin_group", "Pin group", show=False),
         Binding("slash", "find", "Find", key_display="/"),
         Binding("g", "goto", "Go to"),
         Binding("y", "copy_path", "Copy path"),
@@ -67,7 +89,7 @@ class ZkTuiApp(App):
     ]
 
     def __init__(self, options: ConnectOptions, engine: Engine | None = None, autoconnect: bool = True,
-                 persistent_watches: bool = True) -> None:
+                 persistent_watches: bool = True, lab=None) -> None:
         """`autoconnect=False` leaves the connection to the caller (snapshot tests feed messages instead);
         `persistent_watches=False` uses the one-shot watches meant for servers before 3.6."""
         super().__init__()
@@ -75,7 +97,10 @@ class ZkTuiApp(App):
         self.persistent_watches = persistent_watches
         load_handlers()
         self.options = options
-        self.engine = engine or Engine(options)
+        self.engine = engine or Engine(options, lab=lab)
+        if self.engine.lab is not None:  # the demo: its failover drills one key away, shown in the footer
+            for key, action, description in LAB_KEYS:
+                self.bind(key, f"lab('{action}')", description=description)
         self.engine.notify = lambda text: self.post_message(EngineNote(text))
         self.engine.progress = lambda text: self.post_message(EngineNote(text, progress=True))
         self.engine.confirm = self._confirm_from_worker
@@ -121,6 +146,13 @@ class ZkTuiApp(App):
         self.set_interval(5, self._refresh_ages)
         if self.autoconnect:
             self.connect()
+
+    def post_message(self, message: Message) -> bool:
+        """Once quitting, news from kazoo's threads and the workers has nowhere to go: the widgets that
+        would show it are being removed, and a handler finding none would end in a traceback."""
+        if self._exit and isinstance(message, FROM_THE_SERVER):
+            return False
+        return super().post_message(message)
 
     # ----- connection -----
 
@@ -186,7 +218,7 @@ class ZkTuiApp(App):
             return
         panel = self.query_one(LivePanel)
         panel.show_recipes(recipe_lines(tracker.locks(), tracker.elections(), tracker.members()))
-        panel.show_timeline(self.engine.timeline.lines())
+        panel.show_timeline(self.engine.timeline.events())
 
     def on_ensemble_polled(self, message: EnsemblePolled) -> None:
         panel = self.query_one(LivePanel)
@@ -194,7 +226,7 @@ class ZkTuiApp(App):
             panel.show_ensemble(message.snapshot)
             if self.tracker is not None:
                 self.tracker.set_sessions(message.snapshot.directory())
-        panel.show_timeline(self.engine.timeline.lines())
+        panel.show_timeline(self.engine.timeline.events())
         self.set_timer(ENSEMBLE_POLL_SECONDS, self.poll_ensemble)
 
     def one_shot_child_watch(self):
@@ -211,7 +243,7 @@ class ZkTuiApp(App):
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         self.query_one(StatusBar).show(message.change)
-        self.query_one(LivePanel).show_timeline(self.engine.timeline.lines())
+        self.query_one(LivePanel).show_timeline(self.engine.timeline.events())
         state = message.change.state
         if state in (ConnState.SUSPENDED, ConnState.LOST):
             self.log_view.note(f"connection {state.value}: the view stays; it catches up on reconnect")
@@ -239,14 +271,15 @@ class ZkTuiApp(App):
         events, self._pending_events = self._pending_events, {}
         self._completion_cache.clear()
         stale: set[str] = set()
+        reload_selected = False  # once per flush: a storm of 20,000 creates under it is one re-read, not 20,000
         for path, kind in events.items():
             stale |= self.tree.apply_event(path, kind)
             if kind == "deleted" and path == self.selected:
                 self.select_path(parent_of(path))
-            elif path == self.selected:
-                self.load_node(path)
-            if kind in ("created", "deleted") and parent_of(path) == self.selected:
-                self.load_node(self.selected)
+            elif path == self.selected or (kind in ("created", "deleted") and parent_of(path) == self.selected):
+                reload_selected = True
+        if reload_selected and self.selected is not None:
+            self.load_node(self.selected)
         for path in stale:
             self.tree.refresh_children(path)
 
@@ -340,7 +373,7 @@ class ZkTuiApp(App):
 
     @on(CommandPrompt.Submitted)
     def run_prompt_line(self, message: CommandPrompt.Submitted) -> None:
-        self.log_view.command(f"{inert(self.engine.cwd)}> ", inert(message.line))
+        self.log_view.command(f"{inert(self.engine.cwd)}> ", inert(redact(message.line)))  # no addauth secret
         self.run_command(message.line)
 
     @work(thread=True, group="command", exit_on_error=False)
@@ -353,7 +386,7 @@ class ZkTuiApp(App):
         except CommandError as exc:
             self.post_message(CommandFinished(line, "", f"zktui: {exc.command}: {exc.reason}"))
             return
-        self.post_message(CommandFinished(line, output.text, None))
+        self.post_message(CommandFinished(line, output.text, None, pinned=_pinned_path(output)))
 
     def on_command_finished(self, message: CommandFinished) -> None:
         if message.error:
@@ -364,6 +397,8 @@ class ZkTuiApp(App):
             self.exit()
         if not message.error and message.line.split()[:1] == ["addauth"]:
             self.reread_locked()
+        if not message.error and message.pinned is not None:
+            self.pin_group(message.pinned)
         if self.engine.cwd != self.selected and self.engine.session is not None:
             self.go_to(self.engine.cwd)
 
@@ -406,6 +441,26 @@ class ZkTuiApp(App):
     def action_cycle_view(self) -> None:
         view = self.query_one(DataPane).cycle_view()
         self.notify(f"data view: {view}", timeout=1.5)
+
+    def action_lab(self, action: str) -> None:
+        line = f"lab {action}"
+        self.log_view.command(f"{inert(self.engine.cwd)}> ", line)
+        self.run_command(line)
+
+    def action_pin_group(self) -> None:
+        if self.selected is not None:
+            self.pin_group(self.selected)
+
+    @work(thread=True, group="pin", exit_on_error=False)
+    def pin_group(self, path: str) -> None:
+        """Follow path as a membership group in the live panel (e.g. `/servers`, empty or not)."""
+        tracker = self.tracker
+        if tracker is None or not self.discovery_done:
+            self.post_message(EngineNote(f"pin {inert(path)}: wait until the live panel has found the recipes"))
+            return
+        tracker.pin(path)
+        self.post_message(EngineNote(f"pinned {inert(path)}: its ephemeral children are members in the live panel"))
+        self.post_message(LiveChanged([]))
 
     def action_toggle_live(self) -> None:
         """The live panel alone in the right column, or back below the selected node."""
@@ -535,7 +590,10 @@ class ZkTuiApp(App):
             detail = "A JSON backup is written first; `import BACKUP PATH --force` restores it."
             line = f"deleteall --yes {shlex.quote(path)}"
         else:
-            question, detail, line = f"Delete {inert(path)}?", "", f"delete {shlex.quote(path)}"
+            # The version read: another client's change since then is a conflict, not something deleted unseen.
+            version = self.node_version if path == self.selected and self.node_version is not None else None
+            guard = f"-v {version} " if version is not None else ""
+            question, detail, line = f"Delete {inert(path)}?", "", f"delete {guard}{shlex.quote(path)}"
 
         def go(confirmed: bool | None) -> None:
             if confirmed:

@@ -74,11 +74,12 @@ class NodeLoaded(Message):
 
 
 class CommandFinished(Message):
-    def __init__(self, line: str, text: str, error: str | None) -> None:
+    def __init__(self, line: str, text: str, error: str | None, pinned: str | None = None) -> None:
         super().__init__()
         self.line = line
         self.text = text
         self.error = error
+        self.pinned = pinned  # `members --pin PATH` ran: the live panel follows PATH as a group
 
 
 class EngineNote(Message):

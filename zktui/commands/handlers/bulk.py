@@ -173,6 +173,8 @@ def export(engine, invocation) -> Output:
         write_snapshot(snapshot, file)
     except OSError as exc:
         raise CommandError("export", f"cannot write {inert(str(file))}: {exc.strerror or exc}") from None
+    except ValueError:  # pathlib refuses a file without a name (`export /a ''`): a traceback before
+        raise CommandError("export", f"cannot write {inert(str(file))}: not a file name") from None
     lines = [f"exported {len(snapshot.nodes)} nodes to {inert(str(file))}"]
     unreadable = [absolute(path, rel) for rel in snapshot.unreadable]
     if unreadable:

@@ -13,7 +13,7 @@ from zktui.commands.registry import CommandError, Output, handles
 from zktui.core import protocol, watches
 from zktui.core.decode import render
 from zktui.core.errors import BadPathError, validate_path
-from zktui.core.escape import inert, inert_bytes, inert_name
+from zktui.core.escape import has_unsafe, inert, inert_bytes, inert_name
 from zktui.core.paths import sort_children
 from zktui.core.walk import walk
 from zktui.core.zkformat import (
@@ -39,8 +39,9 @@ def checked_path(engine, invocation, name: str = "path") -> str:
     path = engine.path(invocation.args.get(name))
     try:
         validate_path(path)
-    except BadPathError as exc:
-        raise CommandError(invocation.command.name, exc.message) from None
+    except BadPathError as exc:  # zkCli's message quotes the path: a control character in it must not draw
+        message = inert(exc.message) if has_unsafe(exc.message) else exc.message
+        raise CommandError(invocation.command.name, message) from None
     return path
 
 
@@ -48,6 +49,11 @@ def one_shot_watcher(engine):
     def on_event(event) -> None:  # kazoo's callback thread: format and hand over, nothing else
         if event.type == watches.RESYNC:
             engine.event(f"watch on {inert(event.path)} re-added after a reconnect: events may have been missed")
+            return
+        if event.path is None:
+            # kazoo ends its one-shot watches with a NONE event (path None) when the connection drops, and does
+            # not re-add them; formatting that event raised on kazoo's thread and the watch vanished unsaid.
+            engine.event("a one-shot watch (-w) was dropped by the connection loss: set it again after the reconnect")
             return
         kind = ZKCLI_EVENT_NAMES.get(event.type, event.type)
         engine.event(f"WatchedEvent state:SyncConnected type:{kind} path:{inert(event.path)}")
@@ -149,7 +155,7 @@ def stat(engine, invocation) -> Output:
 def get_acl(engine, invocation) -> Output:
     path = checked_path(engine, invocation)
     acls, node_stat = engine.client.get_acls(path)
-    text = format_acl(acls)
+    text = inert(format_acl(acls), keep_newlines=True)  # ACL ids come from the server: `ev\x1b[8mil` drew raw
     if invocation.flag("s"):
         text += "\n" + format_stat(node_stat)
     return Output(text, {"path": path, "acl": acl_to_json(acls), "stat": stat_to_json(node_stat)})

@@ -54,8 +54,11 @@ def _targets(engine, command: str, server: str | None) -> list[ServerAddress]:
                 raise CommandError(command, f"no server {number}: the connect string has {len(hosts)} "
                                             f"(1 to {len(hosts)}, or host:port)")
             return [parse_server_address(hosts[number - 1])]
-        return [parse_server_address(server)]
-    except ValueError as exc:
+        target = parse_server_address(server)
+        # A host no resolver can encode (`srvr \x80`) raised UnicodeError from the socket call: refuse it here.
+        target.host.encode("idna")
+        return [target]
+    except ValueError as exc:  # UnicodeError included
         raise CommandError(command, inert(str(exc))) from None
 
 

@@ -12,7 +12,7 @@ from zktui.commands.help import command_help, overview
 from zktui.commands.parser import UsageError, find_command
 from zktui.commands.registry import CommandError, Output, handles
 from zktui.core import protocol, watches
-from zktui.core.escape import inert
+from zktui.core.escape import has_unsafe, inert
 from zktui.core.session import ConnectOptions
 from zktui.core.zkformat import format_stat, stat_to_json
 
@@ -25,7 +25,26 @@ def addauth(engine, invocation) -> Output:
     try:
         engine.client.add_auth(scheme, credential)
     except AuthFailedError:
-        raise CommandError("addauth", f"the server refused the {scheme} credentials") from None
+        # The server closes the connection on refused credentials and kazoo's client stays AUTH_FAILED (and
+        # would resend them on every reconnect): one typo made every later command fail. Start the same client
+        # again without them: a new session; listeners and persistent watches stay attached and are re-added.
+        client = engine.client
+        client.auth_data.discard((scheme, credential))
+        # Let kazoo's connection thread finish with the failure (it stops itself) before restarting.
+        client._connection.connection_stopped.wait(10)
+        try:
+            client.restart()
+        except AuthFailedError:  # an earlier credential refused on the resend: start with none at all
+            client.auth_data.clear()
+            engine.options = replace(engine.options, auth=())
+            client.restart()
+        raise CommandError("addauth", f"the server refused the {inert(scheme)} credentials and closed the session; "
+                           "a new session started (ephemeral nodes of the old one are gone)") from None
+    except BaseException:
+        # kazoo keeps credentials to resend on each reconnect: ones the server dropped the connection over
+        # (instead of refusing them) were resent forever and the session never came back.
+        engine.client.auth_data.discard((scheme, credential))
+        raise
     # Remember it so a reconnect after `connect`/expiry keeps it; never echo the secret back.
     engine.options = replace(engine.options, auth=(*engine.options.auth, (scheme, credential)))
     return Output("", {"scheme": scheme, "added": True})
@@ -135,7 +154,10 @@ def printwatches(engine, invocation) -> Output:
 def add_watch(engine, invocation) -> Output:
     path = checked_path(engine, invocation)
     recursive = invocation.flag("m", "PERSISTENT_RECURSIVE") == "PERSISTENT_RECURSIVE"
-    protocol.add_watch(engine.client, path, one_shot_watcher(engine), recursive=recursive)
+    try:
+        protocol.add_watch(engine.client, path, one_shot_watcher(engine), recursive=recursive)
+    except ValueError as exc:  # the other mode on the same path (ZooKeeper 3.8): a traceback before
+        raise CommandError("addWatch", inert(str(exc))) from None
     mode = "PERSISTENT_RECURSIVE" if recursive else "PERSISTENT"
     return Output("", {"path": path, "mode": mode})
 
@@ -173,7 +195,7 @@ def help_(engine, invocation) -> Output:
         return Output(overview(), None)
     try:
         command = find_command(name)
-    except UsageError as exc:
-        raise CommandError("help", exc.message) from None
+    except UsageError as exc:  # the message quotes the typed word: escaped, as a control in it would draw
+        raise CommandError("help", inert(exc.message) if has_unsafe(exc.message) else exc.message) from None
     return Output(command_help(command), {"name": command.name, "usage": command.usage,
                                           "summary": command.summary})

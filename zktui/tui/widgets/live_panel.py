@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from zktui.core.escape import inert
 from zktui.live.ensemble import EnsembleSnapshot
+from zktui.live.timeline import TimelineEvent, highlights
 
 MODE_STYLES = {
     "leader": "bold green",
@@ -21,7 +22,6 @@ MODE_STYLES = {
     "looking": "bold yellow",
     "down": "bold red",
 }
-TIMELINE_LINES = 8
 HANDOVERS_SHOWN = 3
 PANEL_ZOMBIE = "⚠ zombie (session on no server)"
 
@@ -44,8 +44,8 @@ class LivePanel(VerticalScroll):
         self.snapshot = snapshot
         self._redraw()
 
-    def show_timeline(self, lines: list[str]) -> None:
-        self.timeline_lines = lines[-TIMELINE_LINES:]
+    def show_timeline(self, events: list[TimelineEvent]) -> None:
+        self.timeline_lines = [event.line() for event in highlights(events)]
         self._redraw()
 
     def show_recipes(self, lines: list[Text]) -> None:
@@ -75,10 +75,10 @@ class LivePanel(VerticalScroll):
                     "" if server.outstanding is None else str(server.outstanding),
                 )
             parts.append(table)
-        parts.extend(self.recipe_lines)
-        if self.timeline_lines:
+        if self.timeline_lines:  # before the recipes: in a failover, what just happened comes first
             parts.append(Text("timeline", style="bold dim"))
-            parts.extend(Text(inert(line)) for line in self.timeline_lines)
+            parts.extend(Text(inert(line), no_wrap=True, overflow="ellipsis") for line in self.timeline_lines)
+        parts.extend(self.recipe_lines)
         if parts:
             self.query_one("#live-body", Static).update(Group(*parts))
 
@@ -92,8 +92,8 @@ def _age(ms: int | None) -> str:
 def _handover_line(handover) -> Text:
     """`  ↪ 12:00:03 lock-0003 → lock-0004 (held 4s)`: the recent history of who had it."""
     at = time.strftime("%H:%M:%S", time.localtime(handover.at_ms / 1000))
-    before = ", ".join(_short(node) for node in handover.previous) or "nobody"
-    after = ", ".join(_short(node) for node in handover.current) or "nobody"
+    before = ", ".join(_short(name) for name in handover.previous_labels or handover.previous) or "nobody"
+    after = ", ".join(_short(name) for name in handover.current_labels or handover.current) or "nobody"
     held = f" (held {_age(handover.held_ms)})" if handover.held_ms is not None else ""
     return Text(f"  ↪ {at} {inert(before)} → {inert(after)}{held}", style="dim")
 

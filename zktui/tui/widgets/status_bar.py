@@ -39,17 +39,16 @@ class StatusBar(Static):
         self.refresh_bar()
 
     def refresh_bar(self) -> None:
+        # The state first: on a narrow terminal the connect string is what gets cut, never the state.
         bar = Text(no_wrap=True, overflow="ellipsis")
-        bar.append(" zktui ", style="bold reverse")
-        bar.append(f" {inert(self.hosts)} ")
+        bar.append(f" {self.state.value} ", style=STATE_STYLES[self.state])
+        if self.read_only:
+            bar.append(" ")
+            bar.append(" READ-ONLY ", style="bold white on blue")
         if self.server:
-            bar.append(" → ", style="dim")
+            bar.append(" ")
             bar.append(inert(self.server), style="bold")
         if self.session_id:
             bar.append(f"  session 0x{self.session_id:x}", style="dim")
-        bar.append("  ")
-        bar.append(f" {self.state.value} ", style=STATE_STYLES[self.state])
-        if self.read_only:
-            bar.append("  ")
-            bar.append(" READ-ONLY ", style="bold white on blue")
+        bar.append(f"  {inert(self.hosts)}", style="dim")
         self.update(bar)

@@ -1,0 +1,150 @@
+"""Load generators, each in a process of its own so their Python work does not share the app's GIL.
+
+`python -m benchmarks.writers churn HOSTS PARENT RATE SECONDS`: membership churn. Members are ephemeral
+nodes with their own names (a generic group); each change is a join (create) or a leave (delete of the
+oldest), alternating, POOL members present at any time. One line on stdin ("go") runs a round and prints
+a JSON line; "quit" ends (members stay alive between rounds: they belong to this process's session).
+
+`python -m benchmarks.writers storm HOSTS PARENT RATE SECONDS`: persistent creates under PARENT.
+
+Both pace by the clock: at time t after the start, RATE * t operations have been sent, at most
+MAX_IN_FLIGHT unanswered. The JSON line says what was achieved (`ops / seconds`) and `stopped_at`, the
+time.monotonic() at which the last reply came: the server's state is final from then on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import deque
+
+from kazoo.client import KazooClient
+
+POOL = 100
+MAX_IN_FLIGHT = 2_000
+TICK_S = 0.002
+STORM_BATCH = 10
+
+
+def paced(rate: float, seconds: float, operation) -> dict:
+    """Call operation(n) -> async result at `rate` per second for `seconds`; wait for every reply."""
+    pending: deque = deque()
+    sent = failed = 0
+    start = time.monotonic()
+    while (elapsed := time.monotonic() - start) < seconds:
+        due = int(rate * elapsed) - sent
+        for _ in range(due):
+            pending.append(operation(sent))
+            sent += 1
+        while pending and (len(pending) > MAX_IN_FLIGHT or pending[0].ready()):
+            failed += _wait(pending)
+        time.sleep(TICK_S)  # pacing, not synchronisation: the next tick's share is computed from the clock
+    while pending:
+        failed += _wait(pending)
+    stopped = time.monotonic()
+    return {"ops": sent, "failed": failed, "seconds": stopped - start, "rate": sent / (stopped - start),
+            "stopped_at": stopped}
+
+
+def _wait(pending: deque) -> int:
+    result = pending.popleft()
+    result.wait(60)
+    return 0 if result.successful() else 1
+
+
+def churn(client: KazooClient, parent: str, rate: float, seconds: float) -> None:
+    client.ensure_path(parent)
+    members: deque[str] = deque()
+    counter = [0]
+
+    def join() -> str:
+        path = f"{parent}/host-{counter[0]}.bench.example"
+        counter[0] += 1
+        members.append(path)
+        return path
+
+    for _ in range(POOL):
+        client.create(join(), b'{"host": "bench"}', ephemeral=True)
+    print(json.dumps({"ready": True}), flush=True)
+
+    def change(n: int):
+        if n % 2 == 0 or not members:
+            return client.create_async(join(), b'{"host": "bench"}', ephemeral=True)
+        return client.delete_async(members.popleft())
+
+    for line in sys.stdin:
+        if line.strip() != "go":
+            break
+        print(json.dumps(paced(rate, seconds, change)), flush=True)
+
+
+def storm(client: KazooClient, parent: str, rate: float, seconds: float) -> None:
+    """Creates in multis of STORM_BATCH: one Python writer cannot send 5,000 single creates a second on a
+    small machine, and the server still commits and notifies each created node on its own."""
+    client.ensure_path(parent)
+    print(json.dumps({"ready": True}), flush=True)
+    sys.stdin.readline()  # "go"
+
+    def creates(n: int):
+        transaction = client.transaction()
+        for k in range(n * STORM_BATCH, (n + 1) * STORM_BATCH):
+            transaction.create(f"{parent}/s-{k:07d}", b"{}")
+        return transaction.commit_async()
+
+    result = paced(rate / STORM_BATCH, seconds, creates)
+    result.update(ops=result["ops"] * STORM_BATCH, rate=result["rate"] * STORM_BATCH)
+    print(json.dumps(result), flush=True)
+
+
+class Writer:
+    """The parent's side: spawn a writer, wait until it is ready, run rounds, end it."""
+
+    def __init__(self, mode: str, hosts: str, parent: str, rate: float, seconds: float) -> None:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.writers", mode, hosts, parent, str(rate), str(seconds)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=root)
+        self._line()  # {"ready": true}
+
+    def _line(self) -> dict:
+        line = self.process.stdout.readline()  # the writer answers or exits (EOF): no wait without end
+        if not line:
+            raise RuntimeError(f"the writer exited with status {self.process.wait(timeout=30)}")
+        return json.loads(line)
+
+    def go(self) -> dict:
+        """Run one round; returns the achieved figures once every reply came back."""
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+        return self._line()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.write("quit\n")
+                self.process.stdin.close()
+            except BrokenPipeError:  # it ended on its own meanwhile
+                pass
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def main() -> None:
+    mode, hosts, parent, rate, seconds = sys.argv[1:6]
+    client = KazooClient(hosts=hosts, timeout=30)
+    client.start(timeout=30)
+    try:
+        (churn if mode == "churn" else storm)(client, parent, float(rate), float(seconds))
+    finally:
+        client.stop()
+        client.close()
+
+
+if __name__ == "__main__":
+    main()
