@@ -478,7 +478,8 @@ def test_d_deletes_a_leaf_after_confirmation(ensemble, zk, base_path):
         await wait_screen(pilot, ConfirmScreen)
         await pilot.press("y")
         await wait_main_screen(pilot)
-        await wait_until(pilot, lambda: f"delete {path}" in log_text(app), "the delete command in the log")
+        # The version read rides along: another client's change since then would be a conflict.
+        await wait_until(pilot, lambda: f"delete -v 0 {path}" in log_text(app), "the delete command in the log")
         # The node's own watch event takes it out of the tree and selects its parent.
         await wait_until(pilot, lambda: loaded(app, base_path), "the parent selected")
         assert path not in app.tree.by_path
