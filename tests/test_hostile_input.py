@@ -71,9 +71,9 @@ def assert_inert(shown: str, where: str) -> None:
 # ----- 10,000 random command lines through the parser and the executor -----
 
 # connect/close/quit would leave the chroot or end the session the other examples run in.
-# addauth is left to its own tests (test_a_mistyped_addauth_*): a refused credential restarts the session,
-# and a run of them under fuzzing once blocked in that restart past the test timeout (see issue 8's note).
-EXECUTED = [c for c in COMMANDS if c.name not in ("connect", "close", "quit", "addauth", "lab")]
+# lab drives the sandbox's failover workload. addauth stays in: refused credentials once left the session
+# reconnecting forever (kazoo resent them), then blocked in a restart; both fixed in the addauth handler.
+EXECUTED = [c for c in COMMANDS if c.name not in ("connect", "close", "quit", "lab")]
 # Commands that ask every server over its own connection: executed a bounded number of times each.
 POLLING = {c.name for c in COMMANDS if c.group in ("servers",)} | {"ensemble", "sessions", "who", "version"}
 POLLING_RUNS = 25
@@ -197,12 +197,11 @@ def test_a_mistyped_addauth_keeps_the_session_usable(ensemble, base_path):
     engine.connect()
     try:
         engine.cwd = base_path
-        before = engine.session.session_id
         for line in ("addauth nosuchscheme x", "addauth otherscheme y"):
-            with pytest.raises(CommandError, match="refused the .* credentials.*new session"):
+            with pytest.raises(CommandError, match="refused the .* credentials .*reconnected without them"):
                 engine.run(line)
             assert engine.run("ls").text == "[]"
-        assert engine.session.session_id != before
+        assert engine.session.connected
     finally:
         engine.close()
 
@@ -335,7 +334,9 @@ def test_odd_data_and_paths_in_the_tui(ensemble, odd_nodes):
         await go_to(pilot, odd_nodes["name"])
         assert data_text(app).strip() == "données ✓"
         assert "中文-ünï-✓" in app.tree.by_path[odd_nodes["name"]].label.plain
-        await go_to(pilot, odd_nodes["deep"])  # 100 levels, each listed on the way down
+        app.go_to(odd_nodes["deep"])  # 100 levels, each listed on the way down
+        await wait_until_app(pilot, lambda: app.selected == odd_nodes["deep"] and app.last_node.path == app.selected,
+                             "the node 100 levels down", 90)
         assert data_text(app).strip() == "at the bottom"
         assert odd_nodes["deep"] in stat_text(app).replace("\n", "") or "level099" in stat_text(app)
         assert_inert("\n".join(screen_lines(app)), "the screen")

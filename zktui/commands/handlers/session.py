@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 from kazoo.exceptions import AuthFailedError
+from kazoo.protocol.states import KeeperState
 
 from zktui import __version__
 from zktui.commands.handlers.nodes import checked_path, one_shot_watcher
@@ -25,21 +27,25 @@ def addauth(engine, invocation) -> Output:
     try:
         engine.client.add_auth(scheme, credential)
     except AuthFailedError:
-        # The server closes the connection on refused credentials and kazoo's client stays AUTH_FAILED (and
-        # would resend them on every reconnect): one typo made every later command fail. Start the same client
-        # again without them: a new session; listeners and persistent watches stay attached and are re-added.
+        # The server answers refused credentials by closing the connection, and kazoo resends every credential
+        # on each reconnect: the refused one made every later reconnect fail, and so every command. Forget it
+        # at once; kazoo then reconnects by itself (the same session, if it is still alive).
         client = engine.client
         client.auth_data.discard((scheme, credential))
-        # Let kazoo's connection thread finish with the failure (it stops itself) before restarting.
-        client._connection.connection_stopped.wait(10)
-        try:
-            client.restart()
-        except AuthFailedError:  # an earlier credential refused on the resend: start with none at all
-            client.auth_data.clear()
-            engine.options = replace(engine.options, auth=())
-            client.restart()
-        raise CommandError("addauth", f"the server refused the {inert(scheme)} credentials and closed the session; "
-                           "a new session started (ephemeral nodes of the old one are gone)") from None
+        _wait(lambda: client.client_state != KeeperState.CONNECTED, 2)  # kazoo notes the failure just after
+        reconnected = lambda: client.client_state == KeeperState.CONNECTED  # noqa: E731
+        if not _wait(lambda: reconnected() or client._connection.connection_stopped.is_set(),
+                     engine.options.connect_timeout) or not reconnected():
+            # kazoo gave up (another credential refused on the resend): start again with those that worked.
+            client.auth_data = set(engine.options.auth)
+            try:
+                client.restart()
+            except AuthFailedError:
+                client.auth_data = set()
+                engine.options = replace(engine.options, auth=())
+                client.restart()
+        raise CommandError("addauth", f"the server refused the {inert(scheme)} credentials (and closed the "
+                           "connection; zktui reconnected without them)") from None
     except BaseException:
         # kazoo keeps credentials to resend on each reconnect: ones the server dropped the connection over
         # (instead of refusing them) were resent forever and the session never came back.
@@ -48,6 +54,15 @@ def addauth(engine, invocation) -> Output:
     # Remember it so a reconnect after `connect`/expiry keeps it; never echo the secret back.
     engine.options = replace(engine.options, auth=(*engine.options.auth, (scheme, credential)))
     return Output("", {"scheme": scheme, "added": True})
+
+
+def _wait(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 @handles("whoami")
