@@ -2,7 +2,7 @@
 watch on `/`; afterwards no event may be lost and the view must catch up within a second.
 
 Two models are checked against the server after each storm (creates come from a writer process):
-- the watch itself: a zktui recursive watch (zktui.core.protocol.add_watch) on its own connection, whose
+- the watch itself: a zktui recursive watch (zktui.core.protocol.add_watch) on a zktui session of its own, whose
   handler records every CREATED path: it must have all of them, none twice;
 - the app's tree, headless: the storm's parent is selected and expanded, and its listing (every name)
   and count must equal the server's. Lag is from the writer's last reply to the first frame showing it.
@@ -19,6 +19,7 @@ from benchmarks.seed import in_multis
 from benchmarks.tui import go_to, make_app, root_shown, run_headless, wait_until
 from benchmarks.writers import Writer
 from zktui.core.protocol import add_watch, remove_watches
+from zktui.core.session import ConnectOptions, Session
 
 PARENT = "/storm"
 RATE = 5_000
@@ -49,7 +50,9 @@ class CreatedRecorder:
 def measure(server: str, runs: int = RUNS) -> list[Row]:
     client = connect(server)
     client.ensure_path(PARENT)
-    watcher = connect(server)
+    watch_session = Session(ConnectOptions(hosts=server))  # zktui's own connection, as the app has
+    watch_session.start()
+    watcher = watch_session.client
     recorder = CreatedRecorder()
     add_watch(watcher, "/", recorder, recursive=True)
     app = make_app(server)
@@ -57,8 +60,7 @@ def measure(server: str, runs: int = RUNS) -> list[Row]:
         rounds = run_headless(app, lambda app, clock: _rounds(app, clock, client, recorder, server, runs))
     finally:
         remove_watches(watcher, "/", "any")
-        watcher.stop()
-        watcher.close()
+        watch_session.stop()
         client.delete(PARENT, recursive=True)
         client.stop()
         client.close()

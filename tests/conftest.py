@@ -59,6 +59,14 @@ def zk(ensemble):
 
 
 @pytest.fixture
+def zk_server(zk) -> str:
+    """The one server `zk` talks to: an engine connected there reads what `zk` just wrote at once. Through
+    another server it may not yet (a follower applies a commit a moment after the quorum acknowledged it)."""
+    host, port = zk._connection._socket.getpeername()[:2]
+    return f"{host}:{port}"
+
+
+@pytest.fixture
 def base_path(request, zk):
     """A fresh, unique znode for this test to work under; removed afterwards with everything below it."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)[:60]

@@ -23,9 +23,9 @@ def events():
 
 
 @pytest.fixture
-def engine(ensemble, base_path, events):
+def engine(zk_server, base_path, events):
     load_handlers()
-    running = Engine(ConnectOptions(hosts=ensemble.hosts), notify=events.append, confirm=lambda question: True)
+    running = Engine(ConnectOptions(hosts=zk_server), notify=events.append, confirm=lambda question: True)
     running.connect()
     running.cwd = base_path
     yield running

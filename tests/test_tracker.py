@@ -97,6 +97,32 @@ def test_members_joining_and_a_closed_session_leaving(ensemble, zk, base_path, t
                 [session_of(staying), session_of(newcomer)])
 
 
+def test_a_member_re_registering_under_the_same_name_shows_its_new_session_and_data(
+        ensemble, zk, base_path, tracker, recorder):
+    """Re-reads take unchanged members from the last listing: one that left and came back under the same
+    name (a restarted server) must still be read again."""
+    path = f"{base_path}/brokers"
+    zk.ensure_path(path)
+    with clients(ensemble, 2) as (old, new):
+        old.create(f"{path}/broker-1", b'{"host": "old"}', ephemeral=True)
+        old.create(f"{path}/broker-2", b'{"host": "steady"}', ephemeral=True)
+        tracker.start(base_path)
+        old.delete(f"{path}/broker-1")
+        new.create(f"{path}/broker-1", b'{"host": "new"}', ephemeral=True)
+
+        def broker_1():
+            [group] = tracker.members()
+            return {member.node: member for member in group.members}.get("broker-1")
+
+        wait_until(lambda: broker_1() is not None and broker_1().session == session_of(new), timeout=5,
+                   message="broker-1 shown with its new session")
+        assert broker_1().identity == "new"
+        new.set(f"{path}/broker-1", b'{"host": "moved"}')  # a data change alone is read again too
+        wait_until(lambda: broker_1().identity == "moved", timeout=5, message="the new data")
+        [group] = tracker.members()
+        assert sorted(member.node for member in group.members) == ["broker-1", "broker-2"]
+
+
 def test_a_pinned_empty_path_is_a_group_that_sees_its_first_member(ensemble, zk, base_path, tracker, recorder):
     path = f"{base_path}/servers"
     zk.create(path)

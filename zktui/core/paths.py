@@ -99,11 +99,19 @@ def child_sort_key(name: str) -> tuple:
 
     Lock and election contenders carry different prefixes (kazoo's uuid, Curator's _c_...), so only the
     sequence number orders them correctly; a lexical sort would not.
+    Called once per child when a parent of 100,000 is listed, so the common cases take the short way.
     """
-    sequence = sequence_number(name)
-    if sequence is not None:
-        return (1, sequence, name)
-    return (0, tuple(int(p) if p.isdigit() else p for p in _DIGITS.split(name)), name)
+    if name[-1:].isdigit():  # only a name ending in a digit can carry a sequence suffix
+        sequence = sequence_number(name)
+        if sequence is not None:
+            return (1, sequence, name)
+    parts = _DIGITS.split(name)  # text, digits, text, ...: numbers always sit at odd positions
+    if len(parts) > 1:
+        try:
+            parts[1::2] = map(int, parts[1::2])
+        except ValueError:  # a digit run longer than Python converts: compare it as text
+            return (0, (name,), name)
+    return (0, tuple(parts), name)
 
 
 def sort_children(names) -> list[str]:

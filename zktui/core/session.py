@@ -14,11 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kazoo.client import KazooClient
-from kazoo.exceptions import OperationTimeoutError
+from kazoo.exceptions import AuthFailedError, KazooException, OperationTimeoutError
 from kazoo.handlers import utils as kazoo_handler_utils
 from kazoo.handlers.threading import KazooTimeoutError, SequentialThreadingHandler
+from kazoo.protocol.serialization import Auth
 from kazoo.protocol.states import KazooState, KeeperState
 
+from zktui.core import fast_socket
 from zktui.core.paths import split_chroot
 
 # kazoo logs every failed connection attempt; the front ends show the state instead. Without a handler of
@@ -71,6 +73,13 @@ class _BoundedHandler(SequentialThreadingHandler):
 
     def async_result(self) -> _BoundedResult:
         return _BoundedResult(self)
+
+    # Replies are read from a buffer and waits are one poll(): see zktui.core.fast_socket.
+    def select(self, *args, **kwargs):
+        return fast_socket.select(*args, **kwargs)
+
+    def create_connection(self, *args, **kwargs):
+        return fast_socket.BufferedSocket(super().create_connection(*args, **kwargs))
 
 
 class ConnState(enum.Enum):
@@ -171,6 +180,36 @@ class Session:
         self.client.stop()
         self.client.close()
         self._record(ConnState.CLOSED)
+
+    def add_auth(self, scheme: str, credential: str) -> None:
+        """Send credentials for this session (blocking). Raises AuthFailedError when the server refuses them.
+
+        kazoo's own add_auth files the credential for resending on every reconnect before the server has
+        answered; a refused one then made each reconnect fail, and racing to take it back lost sometimes.
+        Here only accepted credentials are filed. A refusal closes the connection (and kazoo starts a new
+        session): this returns, by raising, once a request works again.
+        """
+        client = self.client
+        reply = client.handler.async_result()
+        client._call(Auth(0, scheme, credential), reply)
+        try:
+            reply.get()
+        except AuthFailedError:
+            self._await_working_connection()
+            raise
+        client.auth_data.add((scheme, credential))
+
+    def _await_working_connection(self) -> None:
+        deadline = time.monotonic() + self.options.connect_timeout
+        while time.monotonic() < deadline:
+            if self.client._connection.connection_stopped.is_set():  # kazoo gave up reconnecting
+                self.client.restart()
+                return
+            try:
+                self.client.exists("/")  # queued until kazoo has reconnected, then a real round trip
+                return
+            except KazooException:  # AuthFailed or ConnectionLoss while the old connection goes
+                time.sleep(0.02)
 
     @property
     def last_connection_error(self) -> str | None:

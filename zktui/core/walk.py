@@ -16,6 +16,7 @@ from kazoo.exceptions import NoAuthError, NoNodeError
 from kazoo.protocol.states import ZnodeStat
 
 from zktui.core.paths import join
+from zktui.core.priority import Foreground
 
 DEFAULT_IN_FLIGHT = 512
 
@@ -45,11 +46,13 @@ def walk(
     progress: Callable[[int], None] | None = None,
     progress_every: int = 1000,
     sync: bool = True,
+    yield_to: Foreground | None = None,
 ) -> Iterator[WalkEntry]:
     """Yield every node from root down (breadth first), each with its stat and children.
 
     Nodes that vanish during the walk are skipped; nodes we may not read come back `locked`.
     Raises NoNodeError when root itself does not exist, WalkCancelled when `cancel` is set.
+    With `yield_to` (a background walk) no new request goes out while foreground work is under way.
     With `sync` the walk first has the connected server catch up with the leader: a follower may lag,
     and a bulk operation (deleteall, setAcl -R, export) must not miss a node another client just made.
     """
@@ -65,6 +68,8 @@ def walk(
         pending.append((path, depth, children, data))
 
     while waiting or pending:
+        if yield_to is not None and waiting and yield_to.busy:
+            yield_to.wait_idle()
         while waiting and len(pending) < in_flight:
             issue(*waiting.popleft())
         if cancel is not None and cancel.is_set():

@@ -15,6 +15,7 @@ from dataclasses import replace
 from kazoo.exceptions import NoAuthError, NoNodeError
 
 from zktui.core.paths import is_under, join, parent
+from zktui.core.priority import Foreground
 from zktui.core.walk import WalkEntry, walk
 from zktui.live.layout import ChildNode, ParentListing
 from zktui.live.model import Recipe
@@ -30,12 +31,14 @@ def discover(
     root: str = "/",
     cancel: threading.Event | None = None,
     progress: Callable[[int], None] | None = None,
+    yield_to: Foreground | None = None,
 ) -> list[ParentListing]:
     """The listings of every parent under root whose children could form a recipe, with the parents' data.
 
-    Raises NoNodeError when root does not exist, WalkCancelled when `cancel` is set.
+    Raises NoNodeError when root does not exist, WalkCancelled when `cancel` is set. With `yield_to` the
+    walk pauses while foreground work is under way (see zktui.core.priority).
     """
-    entries = (entry for entry in walk(client, root, cancel=cancel, progress=progress)
+    entries = (entry for entry in walk(client, root, cancel=cancel, progress=progress, yield_to=yield_to)
                if not is_under(entry.path, SYSTEM_PATH))
     listings = list(_interesting_listings(entries, root))
     return _with_data(client, listings)
@@ -51,9 +54,12 @@ def find_recipes(
     return detect_all(discover(client, root, cancel=cancel, progress=progress))
 
 
-def read_listing(client, path: str) -> ParentListing:
+def read_listing(client, path: str, known: ParentListing | None = None,
+                 changed: Iterable[str] = ()) -> ParentListing:
     """One parent read afresh (children, then each child's data and stat, all in flight at once).
 
+    With `known` (the last listing) only children not in it, or named in `changed`, are read again: the
+    caller saw no event for the others, so they are as they were.
     A parent that is gone reads as empty: its recipe has ended. Children that vanish between the listing
     and their read are left out, as a later read would show.
     """
@@ -64,9 +70,15 @@ def read_listing(client, path: str) -> ParentListing:
         data = own.get()[0]
     except (NoNodeError, NoAuthError):
         return ParentListing(path, ())
-    replies = [(name, client.get_async(join(path, name))) for name in names]
+    unchanged = {} if known is None else {child.name: child for child in known.children}
+    for name in changed:
+        unchanged.pop(name, None)
+    replies = [(name, unchanged.get(name) or client.get_async(join(path, name))) for name in names]
     children = []
     for name, reply in replies:
+        if isinstance(reply, ChildNode):
+            children.append(reply)
+            continue
         try:
             child_data, stat = reply.get()
         except (NoNodeError, NoAuthError):

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from zktui.core.paths import is_under, parent
+from zktui.core.priority import Foreground
 from zktui.core.protocol import add_watch, remove_watches
 from zktui.core.watches import REMOVED, RESYNC
 from zktui.live import shapes
@@ -193,6 +194,7 @@ class LiveTracker:
         self._sessions = sessions
         self._clock = clock
         self._root = "/"
+        self._yield_to: Foreground | None = None
         self._state_lock = threading.Lock()  # listings, recipes, since, history: swapped together
         self._listings: dict[str, ParentListing] = {}
         self._recipes: dict[str, Recipe] = {}
@@ -203,7 +205,8 @@ class LiveTracker:
         self._tracked: frozenset[str] = frozenset()
         self._watched: set[str] = set()
         self._pending_lock = threading.Lock()
-        self._dirty: set[str] = set()
+        # Parent -> the children whose events came (re-read only those), or None: re-read every child.
+        self._dirty: dict[str, set[str] | None] = {}
         self._resync = False
         self._flush_lock = threading.Lock()  # one flush at a time: the worker's or a caller's
         self._wakeup = threading.Event()
@@ -215,10 +218,13 @@ class LiveTracker:
     # ----- lifecycle (caller's worker thread) -----
 
     def start(self, root: str = "/", cancel: threading.Event | None = None,
-              progress: Callable[[int], None] | None = None) -> None:
-        """Discover the recipes under root, then watch them. Blocking: call from a worker thread."""
+              progress: Callable[[int], None] | None = None, yield_to: Foreground | None = None) -> None:
+        """Discover the recipes under root, then watch them. Blocking: call from a worker thread.
+
+        `yield_to`: discovery walks (this one and those after a reconnect) pause for foreground reads."""
         self._root = root
-        listings = {listing.path: listing for listing in discover(self._client, root, cancel, progress)}
+        self._yield_to = yield_to
+        listings = {listing.path: listing for listing in discover(self._client, root, cancel, progress, yield_to)}
         for path in self._pinned:
             listings[path] = read_listing(self._client, path)
         self._apply(listings, discovered=True, report=False)
@@ -274,10 +280,11 @@ class LiveTracker:
         """Re-read every dirty parent once (or everything after a RESYNC) and report what changed."""
         with self._flush_lock:
             with self._pending_lock:
-                dirty, self._dirty = self._dirty, set()
+                dirty, self._dirty = self._dirty, {}
                 resync, self._resync = self._resync, False
             if resync:
-                listings = {listing.path: listing for listing in discover(self._client, self._root)}
+                listings = {listing.path: listing
+                            for listing in discover(self._client, self._root, yield_to=self._yield_to)}
                 # Parents tracked before but without recipe children now read as empty: their recipe ended.
                 for path in self._tracked - listings.keys():
                     listings[path] = read_listing(self._client, path) if path in self._pinned else \
@@ -285,7 +292,12 @@ class LiveTracker:
                 events = self._apply(listings, discovered=True, report=True)
                 self._arm_watches()
             elif dirty:
-                events = self._apply({path: read_listing(self._client, path) for path in sorted(dirty)},
+                # A group churning 2,000 times a second is re-read ten times a second: only the members
+                # that came or changed are read again, the others are taken from the last listing.
+                events = self._apply({path: read_listing(self._client, path,
+                                                         known=None if changed is None else self._listings.get(path),
+                                                         changed=changed or ())
+                                      for path, changed in sorted(dirty.items())},
                                      discovered=False, report=True)
             else:
                 return []
@@ -302,16 +314,22 @@ class LiveTracker:
                 self._resync = True
         else:
             tracked = self._tracked
-            hits = {path for path in (event.path, parent(event.path)) if path in tracked}
-            if not hits:
+            event_parent = parent(event.path)
+            if event.path not in tracked and event_parent not in tracked:
                 return
-            self._mark_dirty(hits)
-            return
+            with self._pending_lock:
+                if event.path in tracked:  # its own data: read it all again
+                    self._dirty[event.path] = None
+                if event_parent in tracked:  # one child came, went or changed
+                    changed = self._dirty.setdefault(event_parent, set())
+                    if changed is not None:
+                        changed.add(event.path.rsplit("/", 1)[1])
         self._wakeup.set()
 
     def _mark_dirty(self, paths: set[str]) -> None:
+        """Re-read every child of these parents at the next flush."""
         with self._pending_lock:
-            self._dirty |= paths
+            self._dirty.update(dict.fromkeys(paths))
         self._wakeup.set()
 
     def _run(self) -> None:

@@ -22,6 +22,7 @@ from zktui.commands.parser import UsageError
 from zktui.commands.registry import CommandError
 from zktui.core.escape import inert
 from zktui.core.paths import parent as parent_of
+from zktui.core.priority import Foreground
 from zktui.core.session import ConnectOptions, ConnState
 from zktui.live.tracker import PINNED_RECIPE
 from zktui.tui.bridge import Bridge
@@ -34,7 +35,7 @@ from zktui.tui.messages import (
     LiveChanged,
     NodeLoaded,
     Resync,
-    TreeEvent,
+    TreeEventsWaiting,
 )
 from zktui.tui.providers import ZkCommands
 from zktui.tui.widgets.live_panel import LivePanel, recipe_lines
@@ -49,7 +50,7 @@ ENSEMBLE_POLL_SECONDS = 2.0
 
 
 # What the bridge and the workers post (see post_message).
-FROM_THE_SERVER = (ConnectionChanged, TreeEvent, Resync, NodeLoaded, CommandFinished, EngineNote, DiscoveryProgress,
+FROM_THE_SERVER = (ConnectionChanged, TreeEventsWaiting, Resync, NodeLoaded, CommandFinished, EngineNote, DiscoveryProgress,
                    EnsemblePolled, LiveChanged)
 def _pinned_path(output) -> str | None:
     """`members --pin PATH` ran: the group's path, for the live panel to follow."""
@@ -106,7 +107,6 @@ class ZkTuiApp(App):
         self.engine.confirm = self._confirm_from_worker
         self.bridge = Bridge(self)
         self.selected: str | None = None
-        self._pending_events: dict[str, str] = {}
         self._flush_scheduled = False
         self.live_tree = False  # persistent recursive watch in place (ZooKeeper 3.6+)
         self._completion_cache: dict[str, list[str]] = {}  # dropped on any tree event below
@@ -115,6 +115,7 @@ class ZkTuiApp(App):
         self.tracker = None
         self.discovery_done = False
         self.discovery_cancel = threading.Event()
+        self.foreground = Foreground()  # reads a person waits for; background walks pause for them
 
     # ----- layout -----
 
@@ -203,7 +204,8 @@ class ZkTuiApp(App):
 
         self.tracker = LiveTracker(self.engine.client, on_change=lambda events: self.post_message(LiveChanged(events)))
         self.tracker.start("/", cancel=self.discovery_cancel,
-                           progress=lambda count: self.post_message(DiscoveryProgress(count)))
+                           progress=lambda count: self.post_message(DiscoveryProgress(count)),
+                           yield_to=self.foreground)
         self.post_message(LiveChanged([]))
 
     def on_discovery_progress(self, message: DiscoveryProgress) -> None:
@@ -233,13 +235,13 @@ class ZkTuiApp(App):
         """Without a persistent watch, each listing read arms a one-shot child watch (called in workers)."""
         if self.live_tree:
             return None
-        return lambda event: self.post_message(TreeEvent(event.path, "children"))
+        return lambda event: self.bridge.queue_event(event.path, "children")
 
     def one_shot_data_watch(self):
         if self.live_tree:
             return None
-        return lambda event: self.post_message(TreeEvent(event.path, "changed" if event.type != "DELETED"
-                                                         else "deleted"))
+        return lambda event: self.bridge.queue_event(event.path, "changed" if event.type != "DELETED"
+                                                     else "deleted")
 
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         self.query_one(StatusBar).show(message.change)
@@ -260,20 +262,20 @@ class ZkTuiApp(App):
 
     # ----- live events -----
 
-    def on_tree_event(self, message: TreeEvent) -> None:
-        self._pending_events[message.path] = message.kind
+    def on_tree_events_waiting(self, message: TreeEventsWaiting) -> None:
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self.set_timer(COALESCE_SECONDS, self._flush_events)
 
     def _flush_events(self) -> None:
         self._flush_scheduled = False
-        events, self._pending_events = self._pending_events, {}
+        events = self.bridge.take_events()
         self._completion_cache.clear()
         stale: set[str] = set()
         reload_selected = False  # once per flush: a storm of 20,000 creates under it is one re-read, not 20,000
+        tree = self.tree  # a DOM query each time: once, not once per event of a 20,000-event storm
         for path, kind in events.items():
-            stale |= self.tree.apply_event(path, kind)
+            stale |= tree.apply_event(path, kind)
             if kind == "deleted" and path == self.selected:
                 self.select_path(parent_of(path))
             elif path == self.selected or (kind in ("created", "deleted") and parent_of(path) == self.selected):
@@ -281,7 +283,7 @@ class ZkTuiApp(App):
         if reload_selected and self.selected is not None:
             self.load_node(self.selected)
         for path in stale:
-            self.tree.refresh_children(path)
+            tree.refresh_children(path)
 
     # ----- selection -----
 
@@ -300,6 +302,10 @@ class ZkTuiApp(App):
     def load_node(self, path: str) -> None:
         if self.engine.session is None:  # not connected yet: the connect worker selects the root when it is
             return
+        with self.foreground.working():  # the discovery walk waits meanwhile
+            self._read_node(path)
+
+    def _read_node(self, path: str) -> None:
         client = self.engine.client
         try:
             stat = client.exists(path)
@@ -379,7 +385,8 @@ class ZkTuiApp(App):
     @work(thread=True, group="command", exit_on_error=False)
     def run_command(self, line: str) -> None:
         try:
-            output = self.engine.run(line)
+            with self.foreground.working():
+                output = self.engine.run(line)
         except UsageError as exc:
             self.post_message(CommandFinished(line, "", f"zktui: {exc.command or line.split()[0]}: {exc.message}"))
             return

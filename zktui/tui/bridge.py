@@ -7,11 +7,13 @@ would block them until the event loop runs, and `client.stop()` on quit joins th
 
 from __future__ import annotations
 
+import threading
+
 from kazoo.protocol.states import EventType
 
 from zktui.core import protocol, watches
 from zktui.core.session import ConnState, Session, StateChange
-from zktui.tui.messages import ConnectionChanged, Resync, TreeEvent
+from zktui.tui.messages import ConnectionChanged, Resync, TreeEventsWaiting
 
 EVENT_KINDS = {
     EventType.CREATED: "created",
@@ -26,6 +28,9 @@ class Bridge:
         self.app = app
         self.session: Session | None = None
         self.watch_root: str | None = None
+        self._events_lock = threading.Lock()
+        self._events: dict[str, str] = {}  # path -> its latest kind, until the app takes them
+        self._announced = False  # a TreeEventsWaiting is on its way for what is in _events
 
     def attach(self, session: Session) -> None:
         self.session = session
@@ -56,4 +61,20 @@ class Bridge:
             return
         kind = EVENT_KINDS.get(event.type)
         if kind is not None:
-            self.app.post_message(TreeEvent(event.path, kind))
+            self.queue_event(event.path, kind)
+
+    def queue_event(self, path: str, kind: str) -> None:
+        """Any thread: note the event; tell the app only when nothing is waiting already."""
+        with self._events_lock:
+            self._events[path] = kind
+            if self._announced:
+                return
+            self._announced = True
+        self.app.post_message(TreeEventsWaiting())
+
+    def take_events(self) -> dict[str, str]:
+        """The app's thread: everything noted since the last call (the next event announces itself again)."""
+        with self._events_lock:
+            events, self._events = self._events, {}
+            self._announced = False
+        return events

@@ -16,16 +16,9 @@ class ConnectionChanged(Message):
         self.change = change
 
 
-class TreeEvent(Message):
-    """Something changed at `path` (created, deleted, data or children): coalesced per path."""
-
-    def __init__(self, path: str, kind: str) -> None:
-        super().__init__()
-        self.path = path
-        self.kind = kind
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, TreeEvent) and message.path == self.path and message.kind == self.kind
+class TreeEventsWaiting(Message):
+    """Watch events wait in the bridge: one message however many arrive before the app takes them, so a
+    storm of 20,000 creates costs the event loop a handful of messages instead of 20,000."""
 
 
 class Resync(Message):
@@ -47,9 +40,10 @@ class ChildrenLoaded(Message):
 
     def __init__(self, path: str, children: tuple[ChildInfo, ...], total: int, offset: int,
                  stat: ZnodeStat | None, locked: bool = False, names: tuple[str, ...] = (),
-                 window: tuple[str, ...] = ()) -> None:
+                 window: tuple[str, ...] = (), failed: bool = False) -> None:
         super().__init__()
         self.path = path
+        self.failed = failed  # a re-read that could not be done (node gone, connection trouble)
         self.names = names
         self.window = window
         self.children = children

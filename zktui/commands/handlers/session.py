@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 from kazoo.exceptions import AuthFailedError
-from kazoo.protocol.states import KeeperState
 
 from zktui import __version__
 from zktui.commands.handlers.nodes import checked_path, one_shot_watcher
@@ -25,44 +23,13 @@ CONFIG_NODE = "/zookeeper/config"
 def addauth(engine, invocation) -> Output:
     scheme, credential = invocation.args["scheme"], invocation.args.get("auth") or ""
     try:
-        engine.client.add_auth(scheme, credential)
+        engine.session.add_auth(scheme, credential)
     except AuthFailedError:
-        # The server answers refused credentials by closing the connection, and kazoo resends every credential
-        # on each reconnect: the refused one made every later reconnect fail, and so every command. Forget it
-        # at once; kazoo then reconnects by itself (the same session, if it is still alive).
-        client = engine.client
-        client.auth_data.discard((scheme, credential))
-        _wait(lambda: client.client_state != KeeperState.CONNECTED, 2)  # kazoo notes the failure just after
-        reconnected = lambda: client.client_state == KeeperState.CONNECTED  # noqa: E731
-        if not _wait(lambda: reconnected() or client._connection.connection_stopped.is_set(),
-                     engine.options.connect_timeout) or not reconnected():
-            # kazoo gave up (another credential refused on the resend): start again with those that worked.
-            client.auth_data = set(engine.options.auth)
-            try:
-                client.restart()
-            except AuthFailedError:
-                client.auth_data = set()
-                engine.options = replace(engine.options, auth=())
-                client.restart()
         raise CommandError("addauth", f"the server refused the {inert(scheme)} credentials (and closed the "
                            "connection; zktui reconnected without them)") from None
-    except BaseException:
-        # kazoo keeps credentials to resend on each reconnect: ones the server dropped the connection over
-        # (instead of refusing them) were resent forever and the session never came back.
-        engine.client.auth_data.discard((scheme, credential))
-        raise
     # Remember it so a reconnect after `connect`/expiry keeps it; never echo the secret back.
     engine.options = replace(engine.options, auth=(*engine.options.auth, (scheme, credential)))
     return Output("", {"scheme": scheme, "added": True})
-
-
-def _wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 @handles("whoami")

@@ -66,6 +66,10 @@ class ZnodeTree(Tree[ZNode]):
         self.names_of: dict[str, list[str]] = {}  # the full sorted listing of each loaded parent
         self.shown_of: dict[str, int] = {}  # how many of them are on screen (pages)
         self.reveal_target: str | None = None  # a path being opened level by level (go to, cd)
+        # One re-read per parent at a time: events during it ask for one more, not one each. Under a
+        # storm, overlapping re-reads of a growing 20,000-child listing piled up and fell behind.
+        self._refreshing: set[str] = set()
+        self._refresh_again: set[str] = set()
 
     # ----- vim-style moves -----
 
@@ -100,21 +104,38 @@ class ZnodeTree(Tree[ZNode]):
 
     def refresh_children(self, path: str) -> None:
         """Re-read a loaded parent (after an event) and patch what is shown."""
-        if path in self.names_of:
-            self.load_children(path, -1, self.shown_of.get(path, 0), frozenset(self._displayed(path)))
+        if path not in self.names_of:
+            return
+        if path in self._refreshing:
+            self._refresh_again.add(path)
+            return
+        self._refreshing.add(path)
+        self.load_children(path, -1, self.shown_of.get(path, 0), frozenset(self._displayed(path)))
+
+    def _refresh_done(self, path: str) -> None:
+        self._refreshing.discard(path)
+        if path in self._refresh_again:
+            self._refresh_again.discard(path)
+            self.refresh_children(path)
 
     @work(thread=True, group="tree-load", exit_on_error=False)
     def load_children(self, path: str, offset: int, shown: int = 0, known: frozenset = frozenset()) -> None:
         """Read a page of children (offset -1: re-read the `shown` first ones) and post ChildrenLoaded.
 
         Runs in a worker thread: it touches no widget state, only what it was given."""
+        with self.app.foreground.working():  # the discovery walk waits meanwhile
+            self._read_children(path, offset, shown, known)
+
+    def _read_children(self, path: str, offset: int, shown: int, known: frozenset) -> None:
         client = self.app.engine.client
         try:
             names, stat = read_children(client, path, watch=self.app.one_shot_child_watch())
         except NoAuthError:
-            self.post_message(ChildrenLoaded(path, (), 0, 0, None, locked=True))
+            self.post_message(ChildrenLoaded(path, (), 0, offset, None, locked=True))
             return
         except (NoNodeError, KazooException):
+            if offset < 0:
+                self.post_message(ChildrenLoaded(path, (), 0, offset, None, failed=True))
             return
         if offset < 0:
             window = names[: max(shown, min(len(names), PAGE_SIZE))]
@@ -137,8 +158,10 @@ class ZnodeTree(Tree[ZNode]):
 
     def on_children_loaded(self, message: ChildrenLoaded) -> None:
         message.stop()
+        if message.offset < 0:
+            self.call_later(self._refresh_done, message.path)  # after this listing is applied
         node = self.by_path.get(message.path)
-        if node is None:
+        if node is None or message.failed:
             return
         znode = node.data
         znode.loaded = True
@@ -303,6 +326,8 @@ class ZnodeTree(Tree[ZNode]):
         self.root.remove_children()
         self.names_of.clear()
         self.shown_of.clear()
+        self._refreshing.clear()  # a re-read still in flight lands on nothing: by_path no longer has it
+        self._refresh_again.clear()
         self.by_path = {"/": self.root}
         self.root.data.loaded = False
 
