@@ -59,6 +59,7 @@ def main() -> None:
     from benchmarks.common import connect
     from benchmarks.seed import BENCH_ROOT, delete_tree, seed_children
     from zktui.core.listing import read_children, read_stats
+    from zktui.core.session import ConnectOptions, Session
     from zktui.core.walk import walk
 
     seeder = connect(hosts)
@@ -66,7 +67,9 @@ def main() -> None:
         seed_children(seeder, tui_start.WIDE_PARENT, tui_start.WIDE_CHILDREN)
     started = time.monotonic()
     with AllThreads() as profiler:
-        client = connect(hosts)  # inside: kazoo's reader thread is profiled too
+        session = Session(ConnectOptions(hosts=hosts))  # inside: kazoo's reader thread is profiled too
+        session.start()
+        client = session.client  # zktui's client, as the app and the engine have it
         if what == "walk":  # a tenth of the tree
             print(f"walked {sum(1 for _ in walk(client, f'{BENCH_ROOT}/a1'))} nodes")
         elif what == "wide":  # the tree's worker for a 100,000-child parent: listing, sort, 1,000 stats

@@ -43,14 +43,15 @@ def zkcli_ls_r(server: str, root: str) -> int:
 def measure(server: str, runs: int = RUNS) -> list[Row]:
     expected = bench_node_count()
     load_handlers()
-    client = connect(server)
+    client = connect(server)  # plain kazoo, for the reference walk
     engine = Engine(ConnectOptions(hosts=server))
     engine.connect()
+    ours = engine.client  # zktui's client (its session's socket I/O) for every zktui contender
     contenders: dict[str, Callable[[], int]] = {
         "kazoo, sequential": lambda: sequential_kazoo(client, BENCH_ROOT),
         "zktui `ls -R`": lambda: len(engine.run(f"ls -R {BENCH_ROOT}").data),
-        "zktui discovery walk": lambda: _discovery_nodes(client),
-        "zktui tree index": lambda: len(TreeIndex.build(client, BENCH_ROOT)),
+        "zktui discovery walk": lambda: _discovery_nodes(ours),
+        "zktui tree index": lambda: len(TreeIndex.build(ours, BENCH_ROOT)),
     }
     if find_installation().zkcli:
         contenders["zkCli.sh `ls -R` (process)"] = lambda: zkcli_ls_r(server, BENCH_ROOT)

@@ -61,7 +61,7 @@ def churn(client: KazooClient, parent: str, rate: float, seconds: float) -> None
     counter = [0]
 
     def join() -> str:
-        path = f"{parent}/host-{counter[0]}.bench.example"
+        path = f"{parent}/host-{os.getpid()}-{counter[0]}.bench.example"  # two writers never collide
         counter[0] += 1
         members.append(path)
         return path

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from kazoo.security import make_digest_acl
 from prompt_toolkit.completion import CompleteEvent, ThreadedCompleter
 from prompt_toolkit.data_structures import Size
 from prompt_toolkit.document import Document
@@ -189,6 +190,18 @@ def test_history_file_never_holds_an_addauth_secret(running, tmp_path):
     running.type("history")
     running.wait_printed("addauth digest ****")
     assert "s3cret" not in running.printed.text()
+
+
+def test_an_entered_addauth_line_stays_on_the_terminal_redacted(running, zk, base_path):
+    """The typed line is what the terminal keeps above the next prompt: after Enter it reads
+    `addauth digest ****`, and the credential as typed still reached the server."""
+    secret_node = f"{base_path}/secret"
+    zk.create(secret_node, b"classified", acl=[make_digest_acl("alice", "s3cret-pass", all=True)])
+    running.type("addauth digest alice:s3cret-pass")
+    running.type(f"get {secret_node}")
+    running.wait_printed("classified")
+    running.wait_on_screen("addauth digest ****")
+    assert "s3cret" not in running.screen.text()
 
 
 def test_history_path_follows_the_environment(tmp_path):

@@ -18,14 +18,17 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import ThreadedCompleter
+from prompt_toolkit.enums import DEFAULT_BUFFER
+from prompt_toolkit.filters import has_focus
 from prompt_toolkit.history import History
 from prompt_toolkit.input import Input
+from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.output import Output as TerminalOutput
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from zktui.commands.children import ChildrenCache
 from zktui.commands.complete import split_words
-from zktui.commands.engine import Engine, load_handlers
+from zktui.commands.engine import Engine, load_handlers, redact
 from zktui.commands.parser import UsageError
 from zktui.commands.registry import CommandError, Output
 from zktui.connect_args import options_from_args
@@ -71,9 +74,11 @@ class Shell:
         self.history = history if history is not None else RedactedMemoryHistory()
         # Built once connected: a failed start touches no terminal.
         self.prompt_session: PromptSession[str] | None = None
+        self._entered_secret_line: str | None = None  # an addauth line as typed, shown redacted
 
     def _build_prompt_session(self) -> PromptSession[str]:
         return PromptSession(
+            key_bindings=self._redacting_enter(),
             message=lambda: prompt_fragments(self.engine.session, self.engine.cwd),
             history=self.history,
             completer=ThreadedCompleter(self.completer),  # znode reads never block typing
@@ -84,6 +89,28 @@ class Shell:
             input=self._input,
             output=self._output,
         )
+
+    def _redacting_enter(self) -> KeyBindings:
+        """Enter on an `addauth` line: the line stays on the terminal (and in its scrollback) as
+        `addauth digest ****`; the command still gets the credential as typed."""
+        keys = KeyBindings()
+
+        @keys.add("enter", filter=has_focus(DEFAULT_BUFFER))  # not in a Ctrl-R search
+        def _accept(event) -> None:
+            buffer = event.current_buffer
+            typed = buffer.text
+            shown = redact(typed)
+            if shown != typed:
+                self._entered_secret_line = typed
+                buffer.text = shown
+            buffer.validate_and_handle()
+
+        return keys
+
+    def _typed(self, line: str) -> str:
+        """What was typed for the line the prompt returned (the secret of a redacted addauth line)."""
+        secret, self._entered_secret_line = self._entered_secret_line, None
+        return secret if secret is not None and redact(secret) == line else line
 
     # ----- printing -----
 
@@ -132,7 +159,7 @@ class Shell:
         assert self.prompt_session is not None
         while not self.engine.quit_requested:
             try:
-                line = self.prompt_session.prompt()
+                line = self._typed(self.prompt_session.prompt())
             except KeyboardInterrupt:
                 continue  # Ctrl-C at the prompt: drop the line, stay
             except EOFError:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich.console import Group
 from rich.highlighter import JSONHighlighter
-from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -22,26 +21,51 @@ MAX_LINES_SHOWN = 5_000
 class StatPane(Static):
     DEFAULT_CSS = "StatPane { height: auto; padding: 0 1; }"
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._shape: tuple | None = None  # what decides the pane's height, as last shown
+
     def show(self, path: str, stat, acl, locked: bool = False, error: str | None = None) -> None:
-        title = Text(inert(path), style="bold")
+        title = Text(inert(path), style="bold")  # wrapped, never cut: the leaf is the part that matters
+        width = self.content_size.width
+        # A title that fits on one line leaves the height as it was; a longer one may wrap differently.
+        title_shape = 1 if width and title.cell_len <= width else title.plain
         if error:
-            self.update(Group(title, Text(error, style="red")))
+            self._update(Group(title, Text(error, style="red")), ("error", title_shape, error))
             return
-        table = Table.grid(padding=(0, 1))
-        table.add_column(style="cyan", no_wrap=True)
-        table.add_column(no_wrap=True)
-        table.add_column(style="dim", no_wrap=True)
-        if stat is not None:
-            for name, value, note in stat_rows(stat):
-                table.add_row(name, value, note)
+        rows = list(stat_rows(stat)) if stat is not None else []
+        table = _stat_lines(rows)
         parts = [title, table]
         if locked:
             parts.append(Text("🔒 no READ permission: data hidden (addauth to unlock)", style="yellow"))
+        acl_text = ""
         if acl:
-            lines = Text("ACL  ", style="cyan")
-            lines.append(", ".join(f"{inert(e['scheme'])}:{inert(e['id'])}:{e['perms']}" for e in acl_to_json(acl)))
-            parts.append(lines)
-        self.update(Group(*parts))
+            acl_text = ", ".join(f"{inert(e['scheme'])}:{inert(e['id'])}:{e['perms']}" for e in acl_to_json(acl))
+            line = Text("ACL  ", style="cyan")
+            line.append(acl_text)
+            parts.append(line)
+        self._update(Group(*parts), ("stat", title_shape, len(rows), locked, acl_text))
+
+    def _update(self, content, shape: tuple) -> None:
+        """A new layout measures every pane on screen again (tens of ms): only when the height may change.
+        The stat rows are one line each; the ACL and error lines wrap alike for the same text."""
+        self.update(content, layout=shape != self._shape)
+        self._shape = shape
+
+    def on_resize(self) -> None:
+        self._shape = None  # wrapping depends on the width
+
+
+def _stat_lines(rows: list[tuple[str, str, str]]) -> Text:
+    """The stat fields in three aligned columns, one line each (cut, never wrapped). Plain text: a Rich
+    Table measured and drew itself on every key press, the largest part of moving the cursor."""
+    if not rows:
+        return Text()
+    name_width = max(len(name) for name, _, _ in rows)
+    value_width = max(len(value) for _, value, _ in rows)
+    lines = [Text.assemble((name.ljust(name_width), "cyan"), " ", value.ljust(value_width), " ", (note, "dim"))
+             for name, value, note in rows]
+    return Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
 
 
 class DataPane(VerticalScroll):
@@ -61,6 +85,8 @@ class DataPane(VerticalScroll):
         yield Static(id="data-body")
 
     def show(self, data: bytes | None) -> None:
+        if data == self.data and data is not None:
+            return  # the same node read again (its children changed): nothing to draw
         self.data = data
         self._redraw()
 
