@@ -21,7 +21,7 @@ from zktui.live.layout import ChildNode, ParentListing
 from zktui.live.model import Recipe
 from zktui.live.names import sequence_of
 from zktui.live.recipes import detect_all
-from zktui.live.systems import GROUP_RULES, suffix_matches
+from zktui.live.systems import ANY, GROUP_RULES, suffix_matches
 
 SYSTEM_PATH = "/zookeeper"  # the server's own config and quota nodes: never a recipe
 
@@ -94,9 +94,17 @@ def could_form_recipe(path: str, children: Iterable[ChildNode]) -> bool:
     return is_system_group(path)
 
 
+_EMPTY_GROUP_RULES = tuple(rule for rule in GROUP_RULES if rule.match_empty)
+# Asked for every leaf of a walk (110,000 times on a big tree): most leaves end in no rule's last segment.
+_LAST_SEGMENTS = frozenset(rule.suffix[-1] for rule in _EMPTY_GROUP_RULES if rule.suffix)
+_ANY_LAST_SEGMENT = any(not rule.suffix or rule.suffix[-1] == ANY for rule in _EMPTY_GROUP_RULES)
+
+
 def is_system_group(path: str) -> bool:
     """A path a known system keeps a group under, meaningful even with no children."""
-    return any(rule.match_empty and suffix_matches(path, rule.suffix) for rule in GROUP_RULES)
+    if not _ANY_LAST_SEGMENT and path.rsplit("/", 1)[-1] not in _LAST_SEGMENTS:
+        return False
+    return any(suffix_matches(path, rule.suffix) for rule in _EMPTY_GROUP_RULES)
 
 
 def _interesting_listings(entries: Iterable[WalkEntry], root: str) -> Iterator[ParentListing]:
