@@ -18,7 +18,8 @@ def markdown(rows: list[Row], context: dict) -> str:
     lines = [
         f"Measured {context['date']} on {context['machine']}, ZooKeeper {context['zookeeper']} "
         f"({context['servers']}-server sandbox), {context['runs']} runs each (medians), "
-        f"{context['duration_s'] / 60:.0f} min in all. Ratios compare figures from the same run.",
+        f"{context['duration_s'] / 60:.0f} min in all. Ratios compare figures from the same run."
+        + (f" {context['rerun']}." if context.get("rerun") else ""),
         "",
         "| # | measurement | figure | ratio | target | verdict | note |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -35,6 +36,20 @@ def markdown(rows: list[Row], context: dict) -> str:
     else:
         lines.append("Every target is met.")
     return "\n".join(lines) + "\n"
+
+
+def merged(rows: list[Row], context: dict, items: list[str]) -> tuple[list[Row], dict]:
+    """The latest results with the rows of `items` ("1", "5") replaced by these newer ones."""
+    with open(os.path.join(RESULTS, "latest.json")) as f:
+        latest = json.load(f)
+    fresh = {key: [row for row in rows if row.item.split(".")[0] == key] for key in items}
+    out: list[Row] = []
+    for key in sorted({row["item"].split(".")[0] for row in latest["rows"]} | set(items), key=int):
+        out += fresh.get(key) or [Row(**row) for row in latest["rows"] if row["item"].split(".")[0] == key]
+    kept = dict(latest["context"])
+    kept["rerun"] = (f"Measurements {', '.join(items)} re-run on {context['date']} "
+                     f"({context['duration_s'] / 60:.0f} min, {context['runs']} runs each) after a fix")
+    return out, kept
 
 
 def write(rows: list[Row], context: dict) -> str:

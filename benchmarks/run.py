@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(MEASUREMENTS), help="which measurements, e.g. 1,4")
     parser.add_argument("--servers", type=int, default=3, help="servers in the sandbox ensemble")
     parser.add_argument("--no-write", action="store_true", help="print only: leave results and README alone")
+    parser.add_argument("--merge", action="store_true",
+                        help="replace only the chosen measurements' rows of the latest results (after a fix)")
     args = parser.parse_args(argv)
     chosen = [key.strip() for key in args.only.split(",")]
     started = time.monotonic()
@@ -62,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     context = {"date": time.strftime("%Y-%m-%d"), "machine": report.machine(), "servers": args.servers,
                "zookeeper": version, "runs": args.runs,
                "duration_s": time.monotonic() - started, "nodes": bench_node_count()}
+    if args.merge:
+        rows, context = report.merged(rows, context, chosen)
     table = report.markdown(rows, context)
     say("\n" + table)
     if not args.no_write:
