@@ -122,33 +122,39 @@ class ZnodeTree(Tree[ZNode]):
     def load_children(self, path: str, offset: int, shown: int = 0, known: frozenset = frozenset()) -> None:
         """Read a page of children (offset -1: re-read the `shown` first ones) and post ChildrenLoaded.
 
-        Runs in a worker thread: it touches no widget state, only what it was given."""
-        with self.app.foreground.working():  # the discovery walk waits meanwhile
-            self._read_children(path, offset, shown, known)
+        Runs in a worker thread: it touches no widget state, only what it was given. A re-read always ends
+        with a message, `failed` when it could not be done: refresh_children runs one re-read per parent at
+        a time, and one that ended silently (a stat read timing out) left that parent never re-read again."""
+        message = None
+        try:
+            with self.app.foreground.working():  # the discovery walk waits meanwhile
+                message = self._read_children(path, offset, shown, known)
+        except KazooException:
+            pass  # connection trouble: the reconnect's resync reads everything again
+        finally:
+            if message is None and offset < 0:
+                message = ChildrenLoaded(path, (), 0, offset, None, failed=True)
+            if message is not None:
+                self.post_message(message)
 
-    def _read_children(self, path: str, offset: int, shown: int, known: frozenset) -> None:
+    def _read_children(self, path: str, offset: int, shown: int, known: frozenset) -> ChildrenLoaded | None:
         client = self.app.engine.client
         try:
             names, stat = read_children(client, path, watch=self.app.one_shot_child_watch())
         except NoAuthError:
-            self.post_message(ChildrenLoaded(path, (), 0, offset, None, locked=True))
-            return
-        except (NoNodeError, KazooException):
-            if offset < 0:
-                self.post_message(ChildrenLoaded(path, (), 0, offset, None, failed=True))
-            return
+            return ChildrenLoaded(path, (), 0, offset, None, locked=True)
+        except NoNodeError:
+            return None
         if offset < 0:
             window = names[: max(shown, min(len(names), PAGE_SIZE))]
             wanted = [n for n in window if n not in known]
             stats = read_stats(client, path, wanted)
             infos = tuple(ChildInfo(n, s) for n, s in zip(wanted, stats, strict=True))
-            self.post_message(ChildrenLoaded(path, infos, len(names), -1, stat, names=tuple(names),
-                                             window=tuple(window)))
-            return
+            return ChildrenLoaded(path, infos, len(names), -1, stat, names=tuple(names), window=tuple(window))
         page = names[offset : offset + PAGE_SIZE]
         stats = read_stats(client, path, page)
         infos = tuple(ChildInfo(n, s) for n, s in zip(page, stats, strict=True))
-        self.post_message(ChildrenLoaded(path, infos, len(names), offset, stat, names=tuple(names)))
+        return ChildrenLoaded(path, infos, len(names), offset, stat, names=tuple(names))
 
     def _displayed(self, path: str) -> list[str]:
         node = self.by_path.get(path)
