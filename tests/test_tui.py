@@ -400,23 +400,28 @@ def test_e_edits_the_data_and_saves_with_the_version_read(ensemble, zk, base_pat
     run_app(app, scenario)
 
 
+async def edit_into_a_conflict(pilot, zk, path: str, mine: str) -> None:
+    """Open the editor on path, type `mine`, let another client write "theirs", save: the conflict view."""
+    from zktui.tui.screens.conflict import ConflictScreen
+    from zktui.tui.screens.edit import EditScreen
+
+    await wait_connected(pilot)
+    await go_to(pilot, path)
+    await pilot.press("e")
+    await wait_screen(pilot, EditScreen)
+    await pilot.press("f7", *mine)
+    zk.set(path, b"theirs")  # another client writes while the editor is open
+    await pilot.press("ctrl+s")
+    await wait_screen(pilot, ConflictScreen)
+
+
 def test_an_edit_racing_another_client_asks_before_overwriting(ensemble, zk, base_path):
     path = f"{base_path}/conf"
     zk.create(path, b"mine-before")
     app = make_app(ensemble.hosts)
 
     async def scenario(pilot):
-        from zktui.tui.screens.conflict import ConflictScreen
-        from zktui.tui.screens.edit import EditScreen
-
-        await wait_connected(pilot)
-        await go_to(pilot, path)
-        await pilot.press("e")
-        await wait_screen(pilot, EditScreen)
-        await pilot.press("f7", *"mine-after")
-        zk.set(path, b"theirs")  # another client writes while the editor is open
-        await pilot.press("ctrl+s")
-        await wait_screen(pilot, ConflictScreen)
+        await edit_into_a_conflict(pilot, zk, path, "mine-after")
         # Nothing written yet: the server keeps the other client's data.
         data, stat = zk.get(path)
         assert (data, stat.version) == (b"theirs", 1)
@@ -438,17 +443,7 @@ def test_discarding_after_a_conflict_keeps_the_servers_data(ensemble, zk, base_p
     app = make_app(ensemble.hosts)
 
     async def scenario(pilot):
-        from zktui.tui.screens.conflict import ConflictScreen
-        from zktui.tui.screens.edit import EditScreen
-
-        await wait_connected(pilot)
-        await go_to(pilot, path)
-        await pilot.press("e")
-        await wait_screen(pilot, EditScreen)
-        await pilot.press("f7", *"mine")
-        zk.set(path, b"theirs")
-        await pilot.press("ctrl+s")
-        await wait_screen(pilot, ConflictScreen)
+        await edit_into_a_conflict(pilot, zk, path, "mine")
         await pilot.press("d")
         await wait_main_screen(pilot)
         await wait_until(pilot, lambda: "your edit was discarded" in log_text(app), "the discard note")

@@ -65,14 +65,10 @@ def select(rlist, wlist, xlist, timeout=None):
     poller = select_module.poll()
     by_fd: dict[int, list] = {}
     masks: dict[int, int] = {}
-    for fileobj in rlist:
+    for fileobj, wanted in [*((f, select_module.POLLIN) for f in rlist), *((f, select_module.POLLOUT) for f in wlist)]:
         fd = fileobj.fileno() if hasattr(fileobj, "fileno") else int(fileobj)
         by_fd.setdefault(fd, []).append(fileobj)
-        masks[fd] = masks.get(fd, 0) | select_module.POLLIN
-    for fileobj in wlist:
-        fd = fileobj.fileno() if hasattr(fileobj, "fileno") else int(fileobj)
-        by_fd.setdefault(fd, []).append(fileobj)
-        masks[fd] = masks.get(fd, 0) | select_module.POLLOUT
+        masks[fd] = masks.get(fd, 0) | wanted
     for fd, mask in masks.items():
         poller.register(fd, mask)
     wait_ms = 0 if buffered else (None if timeout is None else max(0, math.ceil(timeout * 1000)))
