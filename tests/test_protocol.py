@@ -536,12 +536,67 @@ def test_one_shot_kazoo_watches_still_fire_next_to_persistent_ones(zk, base_path
     assert child_events.snapshot() == [(CHILD, f"{base_path}/a")]
 
 
-def test_server_3_8_lets_a_one_shot_watch_on_the_same_path_replace_a_persistent_one(zk, base_path):
-    """ZOOKEEPER-4466 (fixed in 3.9), documented in zktui.core.watches: fails once the server is fixed."""
-    add_watch(zk, base_path, Recorder())
-    zk.get(base_path, watch=Recorder())
-    zk.set(base_path, b"fires the one-shot")
-    wait_until(lambda: not check_watches(zk, base_path, kind="data"), message="the server to drop the watch")
+def test_server_3_8_lets_a_one_shot_watch_on_the_same_path_replace_a_persistent_one(ensemble, zk, base_path):
+    """ZOOKEEPER-4466 (fixed in 3.9), the reason for the guard below; fails once the server is fixed.
+
+    A client without zktui's registry sends both watches as asked."""
+    bare = started_client(ensemble.hosts)
+    try:
+        protocol.submit(bare, watches.AddWatch(base_path, watches.PERSISTENT_RECURSIVE)).get(timeout=10)
+        assert check_watches(bare, base_path, kind="data")
+        bare.get(base_path, watch=Recorder())
+        zk.set(base_path, b"fires the one-shot")
+        wait_until(lambda: not check_watches(bare, base_path, kind="data"), message="the server to drop the watch")
+    finally:
+        bare.stop()
+        bare.close()
+
+
+def test_a_one_shot_data_watch_on_a_persistently_watched_path_leaves_the_persistent_watch(zk, base_path):
+    persistent, one_shot = Recorder(), Recorder()
+    add_watch(zk, base_path, persistent, recursive=True)
+    zk.get(base_path, watch=one_shot)  # on 3.8 this would replace the recursive watch on the server
+    zk.create(f"{base_path}/below")
+    zk.set(base_path, b"1")
+    zk.set(base_path, b"2")
+    persistent.wait_for((CHANGED, base_path))
+    wait_until(lambda: len(persistent.snapshot()) == 3, message="every event")
+    assert persistent.snapshot() == [(CREATED, f"{base_path}/below"), (CHANGED, base_path), (CHANGED, base_path)]
+    assert one_shot.snapshot() == [(CHANGED, base_path)]  # once, as a one-shot watch fires
+    assert check_watches(zk, base_path, kind="data")
+
+
+def test_a_one_shot_child_watch_on_a_persistently_watched_path_leaves_the_persistent_watch(zk, base_path):
+    persistent, one_shot = Recorder(), Recorder()
+    add_watch(zk, base_path, persistent, recursive=False)
+    zk.get_children(base_path, watch=one_shot)
+    zk.create(f"{base_path}/a")
+    zk.create(f"{base_path}/b")
+    persistent.wait_for((CHILD, base_path))
+    wait_until(lambda: persistent.snapshot().count((CHILD, base_path)) == 2, message="both child events")
+    assert one_shot.snapshot() == [(CHILD, base_path)]
+
+
+def test_a_recursive_watch_does_not_cover_a_one_shot_child_watch(zk, base_path):
+    """Recursive watches carry no child events: the one-shot child watch must reach the server."""
+    persistent, one_shot = Recorder(), Recorder()
+    add_watch(zk, base_path, persistent, recursive=True)
+    zk.get_children(base_path, watch=one_shot)
+    zk.create(f"{base_path}/kid")
+    assert one_shot.wait_for((CHILD, base_path)) == [(CHILD, base_path)]
+    assert persistent.wait_for((CREATED, f"{base_path}/kid"))
+
+
+def test_a_failed_read_leaves_no_one_shot_watch_behind(zk, base_path):
+    missing = f"{base_path}/not-yet"
+    persistent, one_shot = Recorder(), Recorder()
+    add_watch(zk, missing, persistent, recursive=False)
+    with pytest.raises(NoNodeError):
+        zk.get(missing, watch=one_shot)  # kazoo files a one-shot watch only after a successful read
+    zk.create(missing)
+    persistent.wait_for((CREATED, missing))
+    assert one_shot.snapshot() == []
+    assert missing not in zk._data_watchers or not zk._data_watchers[missing]
 
 
 def test_install_is_idempotent_and_one_shot_watches_fire_once(zk, base_path):

@@ -824,3 +824,22 @@ def test_q_quits(ensemble):
 
     run_app(app, scenario)
     assert app.engine.session is None
+
+
+def test_a_one_shot_watch_typed_at_the_prompt_leaves_the_tree_live(ensemble, zk, base_path):
+    """On 3.8 a one-shot watch on "/" would replace the tree's recursive watch there (ZOOKEEPER-4466)."""
+    path = f"{base_path}/conf"
+    zk.create(path, b"before")
+    app = make_app(ensemble.hosts)
+
+    async def scenario(pilot):
+        await wait_connected(pilot)
+        await go_to(pilot, path)
+        await type_command(pilot, "get -w /")
+        await type_command(pilot, "stat -w /")
+        await wait_until(pilot, lambda: "numChildren" in log_text(app), "stat's output in the log")
+        zk.set(path, b"after the one-shot watches")
+        await wait_until(pilot, lambda: data_text(app).strip() == "after the one-shot watches",
+                         "the new data in the data pane")
+
+    run_app(app, scenario)

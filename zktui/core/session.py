@@ -20,7 +20,7 @@ from kazoo.handlers.threading import KazooTimeoutError, SequentialThreadingHandl
 from kazoo.protocol.serialization import Auth
 from kazoo.protocol.states import KazooState, KeeperState
 
-from zktui.core import fast_socket
+from zktui.core import fast_socket, watches
 from zktui.core.paths import split_chroot
 
 # kazoo logs every failed connection attempt; the front ends show the state instead. Without a handler of
@@ -164,6 +164,8 @@ class Session:
         self._listeners: list[Callable[[StateChange], None]] = []
         self._lock = threading.Lock()
         self.client.add_listener(self._on_kazoo_state)
+        # Before the first request: from then on no one-shot watch can replace a persistent one (see watches).
+        watches.install(self.client)
 
     # ----- lifecycle -----
 

@@ -25,7 +25,11 @@ CONNECTED, whether the session survived (after SUSPENDED) or is new (after LOST)
 
 ZooKeeper 3.8 keeps one watch mode per path and connection (ZOOKEEPER-4466, fixed in 3.9): a second
 addWatch with the other mode, or a kazoo one-shot watch (get/exists/get_children with watch=) on the very
-same path, replaces the persistent watch on the server. `register` refuses the first case; avoid the second.
+same path, replaces the persistent watch on the server, and events below that path stop without a word.
+`register` refuses the first case. For the second, `install` also wraps the client's request queue: a
+one-shot watch that would replace a persistent one is kept on this side only (in kazoo's own one-shot
+tables) and the read goes out without it; the persistent watch's events for that path fire it, once, as
+the server would have. So `get -w /` typed while the tree follows `/` leaves the tree's watch alone.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from typing import Any
 
 from kazoo.client import KazooClient
 from kazoo.exceptions import ConnectionLoss, SessionExpiredError
-from kazoo.protocol.serialization import Watch, int_struct, write_string
+from kazoo.protocol.serialization import GetChildren, GetChildren2, Watch, int_struct, write_string
 from kazoo.protocol.states import EVENT_TYPE_MAP, Callback, KazooState, WatchedEvent
 
 log = logging.getLogger(__name__)
@@ -163,6 +167,10 @@ class WatchTable:
         with self._lock:
             return {key: self._handlers.pop(key) for key in keys if key in self._handlers}
 
+    def holds_any(self, keys: tuple[Key, ...]) -> bool:
+        with self._lock:
+            return any(key in self._handlers for key in keys)
+
     def handlers(self, key: Key) -> list[Handler]:
         with self._lock:
             return list(self._handlers.get(key, ()))
@@ -247,6 +255,29 @@ class PersistentWatches:
 
     # -- hooks into kazoo --
 
+    def sparing_persistent_watches(self, request: Any, async_object: Any) -> Any:
+        """The request to queue in place of request: without its one-shot watch when the server would let that
+        watch replace a persistent one of ours on the same path (ZOOKEEPER-4466). The one-shot watcher is then
+        filed in kazoo's table at once, where our persistent watch's next event for the path fires it; it is
+        taken out again if the read fails, as kazoo files it only after a successful read."""
+        watcher = getattr(request, "watcher", None)
+        if watcher is None:
+            return request
+        for_children = isinstance(request, (GetChildren, GetChildren2))
+        # Child events come from non-recursive persistent watches only; data events from either mode.
+        replaced = ((request.path, False),) if for_children else ((request.path, False), (request.path, True))
+        if not self._table.holds_any(replaced):
+            return request
+        one_shots = self._client._child_watchers if for_children else self._client._data_watchers
+        one_shots[request.path].add(watcher)
+
+        def forget_if_failed(result) -> None:
+            if result.exception is not None:
+                one_shots.get(request.path, set()).discard(watcher)
+
+        async_object.rawlink(forget_if_failed)
+        return request._replace(watcher=None)
+
     def on_notification(self, kazoo_reader: Callable[[bytes, int], None], buffer: bytes, offset: int) -> None:
         """Runs on kazoo's connection thread for every notification (xid -1), in place of kazoo_reader."""
         watch, _ = Watch.deserialize(buffer, offset)
@@ -302,6 +333,17 @@ def install(client: KazooClient) -> PersistentWatches:
 
         # An instance attribute shadows the method for this connection handler only.
         connection._read_watch_event = read_watch_event
+
+        kazoo_call = client._call  # every request passes here on its way to the connection's queue
+        sending = threading.Lock()
+
+        def call(request, async_object):
+            # Deciding about a one-shot watch and queuing the read happen together, so an addWatch
+            # registered meanwhile is either seen here or queued after this read (then it wins on the server).
+            with sending:
+                return kazoo_call(registry.sparing_persistent_watches(request, async_object), async_object)
+
+        client._call = call
         client.add_listener(registry.on_state)
         setattr(client, _REGISTRY_ATTRIBUTE, registry)
         return registry

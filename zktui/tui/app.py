@@ -108,7 +108,9 @@ class ZkTuiApp(App):
         self.bridge = Bridge(self)
         self.selected: str | None = None
         self._flush_scheduled = False
-        self.live_tree = False  # persistent recursive watch in place (ZooKeeper 3.6+)
+        # True: a persistent recursive watch on "/" (ZooKeeper 3.6+); False: one-shot watches per read;
+        # None until the connect worker knows (reads meanwhile arm nothing: the root is read again then).
+        self.live_tree: bool | None = None
         self._completion_cache: dict[str, list[str]] = {}  # dropped on any tree event below
         self._poller = None
         self._last_snapshot = None
@@ -233,12 +235,12 @@ class ZkTuiApp(App):
 
     def one_shot_child_watch(self):
         """Without a persistent watch, each listing read arms a one-shot child watch (called in workers)."""
-        if self.live_tree:
+        if self.live_tree is not False:
             return None
         return lambda event: self.bridge.queue_event(event.path, "children")
 
     def one_shot_data_watch(self):
-        if self.live_tree:
+        if self.live_tree is not False:
             return None
         return lambda event: self.bridge.queue_event(event.path, "changed" if event.type != "DELETED"
                                                      else "deleted")
