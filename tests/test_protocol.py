@@ -28,6 +28,7 @@ from kazoo.security import ACL, Id
 
 from tests.helpers import wait_until
 from zktui.core import protocol, watches
+from zktui.core.one_shots import SetWatches
 from zktui.core.protocol import (
     CreateTTL,
     GetAllChildrenNumber,
@@ -113,6 +114,13 @@ def test_watch_requests_serialize_path_then_int():
     assert AddWatch("/a", 1).serialize() == jute_string("/a") + struct.pack("!i", 1)
     assert RemoveWatches("/a/b", 3).serialize() == jute_string("/a/b") + struct.pack("!i", 3)
     assert CheckWatches("/a", 2).serialize() == jute_string("/a") + struct.pack("!i", 2)
+
+
+def test_set_watches_request_is_the_zxid_then_three_path_vectors():
+    body = SetWatches(0x1_0000_0007, ["/d"], [], ["/c1", "/c2"]).serialize()
+    assert SetWatches.type == 101
+    assert body == (struct.pack("!q", 0x1_0000_0007) + struct.pack("!i", 1) + jute_string("/d")
+                    + struct.pack("!i", 0) + struct.pack("!i", 2) + jute_string("/c1") + jute_string("/c2"))
 
 
 def test_create_ttl_request_appends_the_ttl_as_a_long_after_flags():
@@ -722,6 +730,53 @@ def test_watch_keeps_firing_after_failover_to_another_server(own_ensemble):
         setup.create(f"{root}/after")
         seen.wait_for((CREATED, f"{root}/after"), timeout=30)
         assert seen.snapshot().index((RESYNC, root)) < seen.snapshot().index((CREATED, f"{root}/after"))
+    finally:
+        client.stop()
+        client.close()
+        setup.stop()
+        setup.close()
+
+
+def test_one_shot_watches_outlive_a_reconnect_and_fire_for_what_changed_meanwhile(own_ensemble):
+    """kazoo alone ends them with a NONE event; like the Java client, zktui sets them again (SetWatches)."""
+    hosts = own_ensemble.hosts
+    setup = started_client(hosts)
+    root = f"/one-shots-{uuid.uuid4().hex[:8]}"
+    setup.create(f"{root}/changed", makepath=True)
+    setup.create(f"{root}/same")
+    client = started_client(hosts)
+    watches.install(client)
+    timeline: list[str] = []
+    client.add_listener(timeline.append)
+    changed, appeared, children, same = Recorder(), Recorder(), Recorder(), Recorder()
+    try:
+        client.get(f"{root}/changed", watch=changed)
+        client.exists(f"{root}/appeared", watch=appeared)  # an exists watch on a missing node
+        client.get_children(root, watch=children)
+        client.get(f"{root}/same", watch=same)
+        port = client._connection._socket.getpeername()[1]
+        own_ensemble.kill(next(s.myid for s in own_ensemble.specs if s.client_port == port))
+        wait_until(lambda: KazooState.SUSPENDED in timeline, 15, message="the client to notice the dead server")
+        # Meanwhile (most likely before the client is back): a change, a create, a new child.
+        setup.retry(setup.set, f"{root}/changed", b"while away")
+        setup.retry(setup.create, f"{root}/appeared")
+        wait_until(lambda: timeline[-1] == KazooState.CONNECTED, 60, message="the client back")
+        assert changed.wait_for((CHANGED, f"{root}/changed"), timeout=30) == [(CHANGED, f"{root}/changed")]
+        assert appeared.wait_for((CREATED, f"{root}/appeared"), timeout=30) == [(CREATED, f"{root}/appeared")]
+        assert children.wait_for((CHILD, root), timeout=30) == [(CHILD, root)]
+        # The untouched node's watch is armed again on the new server: it fires at the next change, once.
+        setup.set(f"{root}/same", b"1")
+        setup.set(f"{root}/same", b"2")
+        assert same.wait_for((CHANGED, f"{root}/same"), timeout=30) == [(CHANGED, f"{root}/same")]
+        # A fired one-shot watch stays fired: events come in order, so once a fresh watch has seen the next
+        # change, a second event for the old one would have come before it.
+        setup.create(f"{root}/later")
+        setup.set(f"{root}/changed", b"again")
+        probe = Recorder()
+        client.get_children(root, watch=probe)
+        setup.create(f"{root}/last")
+        probe.wait_for((CHILD, root))
+        assert children.snapshot() == [(CHILD, root)] and changed.snapshot() == [(CHANGED, f"{root}/changed")]
     finally:
         client.stop()
         client.close()

@@ -19,9 +19,9 @@ Contract for handlers (`handler(event: WatchedEvent)`):
 - `event.type == REMOVED`: the server said it dropped the watch (PersistentWatchRemoved); nothing follows.
   `remove_watches` does not send it: the caller already knows.
 
-Server watches belong to one connection and kazoo does not restore any after a reconnect (it fires its
-one-shot watchers with a NONE event instead), so every registration is re-added on each transition to
-CONNECTED, whether the session survived (after SUSPENDED) or is new (after LOST).
+Server watches belong to one connection and kazoo restores none after a reconnect, so every registration is
+re-added on each transition to CONNECTED, whether the session survived (after SUSPENDED) or is new (after
+LOST). kazoo's own one-shot watches are kept by `one_shots` (installed here too) while the session lives.
 
 ZooKeeper 3.8 keeps one watch mode per path and connection (ZOOKEEPER-4466, fixed in 3.9): a second
 addWatch with the other mode, or a kazoo one-shot watch (get/exists/get_children with watch=) on the very
@@ -30,6 +30,7 @@ same path, replaces the persistent watch on the server, and events below that pa
 one-shot watch that would replace a persistent one is kept on this side only (in kazoo's own one-shot
 tables) and the read goes out without it; the persistent watch's events for that path fire it, once, as
 the server would have. So `get -w /` typed while the tree follows `/` leaves the tree's watch alone.
+kazoo's one-shot watches also survive a reconnect now (SetWatches, as the Java client does): see one_shots.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ from kazoo.client import KazooClient
 from kazoo.exceptions import ConnectionLoss, SessionExpiredError
 from kazoo.protocol.serialization import GetChildren, GetChildren2, Watch, int_struct, write_string
 from kazoo.protocol.states import EVENT_TYPE_MAP, Callback, KazooState, WatchedEvent
+
+from zktui.core.one_shots import OneShotKeeper
 
 log = logging.getLogger(__name__)
 
@@ -255,6 +258,13 @@ class PersistentWatches:
 
     # -- hooks into kazoo --
 
+    def covers_one_shot(self, path: str, for_children: bool) -> bool:
+        """A persistent watch of ours on this very server path that a one-shot watch there would replace,
+        and whose events fire that one-shot watch: child events come from non-recursive persistent watches
+        only, data events from either mode."""
+        replaced = ((path, False),) if for_children else ((path, False), (path, True))
+        return self._table.holds_any(replaced)
+
     def sparing_persistent_watches(self, request: Any, async_object: Any) -> Any:
         """The request to queue in place of request: without its one-shot watch when the server would let that
         watch replace a persistent one of ours on the same path (ZOOKEEPER-4466). The one-shot watcher is then
@@ -264,9 +274,7 @@ class PersistentWatches:
         if watcher is None:
             return request
         for_children = isinstance(request, (GetChildren, GetChildren2))
-        # Child events come from non-recursive persistent watches only; data events from either mode.
-        replaced = ((request.path, False),) if for_children else ((request.path, False), (request.path, True))
-        if not self._table.holds_any(replaced):
+        if not self.covers_one_shot(request.path, for_children):
             return request
         one_shots = self._client._child_watchers if for_children else self._client._data_watchers
         one_shots[request.path].add(watcher)
@@ -334,10 +342,13 @@ def install(client: KazooClient) -> PersistentWatches:
         # An instance attribute shadows the method for this connection handler only.
         connection._read_watch_event = read_watch_event
 
+        kept = OneShotKeeper(client, registry.covers_one_shot)  # one-shot watches across reconnects
+        client.add_listener(kept.on_state)
         kazoo_call = client._call  # every request passes here on its way to the connection's queue
         sending = threading.Lock()
 
         def call(request, async_object):
+            kept.follow(request, async_object)
             # Deciding about a one-shot watch and queuing the read happen together, so an addWatch
             # registered meanwhile is either seen here or queued after this read (then it wins on the server).
             with sending:

@@ -51,9 +51,9 @@ def one_shot_watcher(engine):
             engine.event(f"watch on {inert(event.path)} re-added after a reconnect: events may have been missed")
             return
         if event.path is None:
-            # kazoo ends its one-shot watches with a NONE event (path None) when the connection drops, and does
-            # not re-add them; formatting that event raised on kazoo's thread and the watch vanished unsaid.
-            engine.event("a one-shot watch (-w) was dropped by the connection loss: set it again after the reconnect")
+            # kazoo's NONE event (path None): the session ended, and the server forgot the watch. A reconnect
+            # within the session keeps it (zktui.core.one_shots).
+            engine.event("a one-shot watch (-w) ended with the session: set it again")
             return
         kind = ZKCLI_EVENT_NAMES.get(event.type, event.type)
         engine.event(f"WatchedEvent state:SyncConnected type:{kind} path:{inert(event.path)}")
