@@ -20,7 +20,7 @@ from kazoo.handlers.threading import KazooTimeoutError, SequentialThreadingHandl
 from kazoo.protocol.serialization import Auth
 from kazoo.protocol.states import KazooState, KeeperState
 
-from zktui.core import fast_socket, watches
+from zktui.core import fast_socket, reply_matching, watches
 from zktui.core.paths import split_chroot
 
 # kazoo logs every failed connection attempt; the front ends show the state instead. Without a handler of
@@ -164,8 +164,10 @@ class Session:
         self._listeners: list[Callable[[StateChange], None]] = []
         self._lock = threading.Lock()
         self.client.add_listener(self._on_kazoo_state)
-        # Before the first request: from then on no one-shot watch can replace a persistent one (see watches).
+        # Before the first request: from then on no one-shot watch can replace a persistent one (see watches),
+        # and an addauth answered ahead of earlier requests cannot end the connection thread (reply_matching).
         watches.install(self.client)
+        reply_matching.install(self.client)
 
     # ----- lifecycle -----
 
