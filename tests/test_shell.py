@@ -343,3 +343,33 @@ def test_prompt_redraws_itself_when_the_connection_drops_and_returns(tmp_path):
                        and shell.prompt_text().startswith("[CONNECTED"), timeout=30,
                        message="CONNECTED in the prompt again")
             assert shell.children.cached("/") is None  # a reconnect drops what completion had cached
+
+
+def _transformed(line: str):
+    from prompt_toolkit.document import Document
+    from prompt_toolkit.layout.processors import TransformationInput
+
+    from zktui.shell.invisibles import ShowInvisibles
+
+    given = TransformationInput(None, Document(line), 0, lambda i: i, [("class:path", line)], 80, 1)
+    return ShowInvisibles().apply_transformation(given)
+
+
+def test_a_typed_bidi_override_is_drawn_as_its_escape_with_the_cursor_mapped():
+    shown = _transformed("ab\u202ec")
+    assert "".join(fragment[1] for fragment in shown.fragments) == "ab\\u202ec"
+    assert [shown.source_to_display(i) for i in range(5)] == [0, 1, 2, 8, 9]  # 4: after the last character
+    assert [shown.display_to_source(d) for d in (0, 2, 5, 7, 8, 9)] == [0, 2, 2, 2, 3, 4]
+    plain = _transformed("ls /a\\b")  # a backslash is the user's own: drawn as typed
+    assert "".join(fragment[1] for fragment in plain.fragments) == "ls /a\\b"
+
+
+def test_the_line_being_typed_shows_control_and_bidi_characters_inert(running, zk, base_path):
+    running.pipe.send_text(f"create {base_path}/evil\u202edlrow")
+    running.pipe.send_text("\x1b[200~ \x07bell\x1b[201~")  # a bracketed paste inserts control characters as such
+    running.wait_on_screen("evil\\u202edlrow")
+    running.wait_on_screen("\\x07bell")  # drawn after the first part, in a frame of its own
+    assert "\u202e" not in running.screen.text() and "\x07" not in running.screen.text()
+    running.pipe.send_text("\r")  # Enter sends the characters as typed
+    running.wait_printed("Created")
+    assert zk.get(f"{base_path}/evil\u202edlrow")[0] == b"\x07bell"

@@ -103,6 +103,7 @@ _BYTES = _EscapeTable(_visible_escape, _BACKSLASH_ESCAPED | _UNDECODABLE_BYTES)
 _BYTES_LINES = _EscapeTable(_visible_escape, _BACKSLASH_ESCAPED | _UNDECODABLE_BYTES | _NEWLINE_KEPT)
 _UNSAFE_KEPT = _EscapeTable(_unchanged, {}, safe=_dropped)
 _JSON = _EscapeTable(_json_escape, _NEWLINE_KEPT)
+_TYPED = _EscapeTable(_visible_escape, {})
 
 
 def _is_plain(text: str) -> bool:
@@ -118,6 +119,12 @@ def inert(text: str, keep_newlines: bool = False) -> str:
     if _is_plain(text):
         return text
     return text.translate(_TEXT_LINES if keep_newlines else _TEXT)
+
+
+def inert_typed(text: str) -> str:
+    """A line the user is typing, for display while it is edited: unsafe characters escaped as above, a
+    backslash kept as typed (the line is theirs; a doubled backslash would misstate what Enter sends)."""
+    return text if text.isprintable() else text.translate(_TYPED)
 
 
 def inert_bytes(data: bytes, keep_newlines: bool = False) -> str:

@@ -36,6 +36,7 @@ from zktui.core.escape import inert
 from zktui.core.session import ConnectOptions, Session, StateChange
 from zktui.shell.completer import CommandCompleter
 from zktui.shell.history import RedactedMemoryHistory, history_path, open_history
+from zktui.shell.invisibles import ShowInvisibles
 from zktui.shell.lexer import CommandLexer
 from zktui.shell.prompt import SHELL_STYLE, prompt_fragments, prompt_text
 
@@ -85,6 +86,7 @@ class Shell:
             complete_while_typing=True,
             auto_suggest=AutoSuggestFromHistory(),
             lexer=CommandLexer(),
+            input_processors=[ShowInvisibles()],
             style=SHELL_STYLE,
             input=self._input,
             output=self._output,

@@ -31,6 +31,7 @@ SHELL_STYLE = Style.from_dict({
     "value": "ansigreen",
     "path": "ansiblue",
     "string": "ansigreen",
+    "escaped": "reverse",  # a character typed or pasted that the line shows as its escape (shell.invisibles)
     "question": "ansiyellow bold",
 })
 
