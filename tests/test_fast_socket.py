@@ -75,3 +75,68 @@ def test_everything_else_is_the_socket_s(pair):
     ours, _peer = pair
     assert ours.fileno() == ours._sock.fileno()
     assert ours.family == socket.AF_UNIX
+
+
+def drained(peer: socket.socket, wait_s: float = 0.2) -> bytes:
+    """Everything the peer can read within wait_s."""
+    peer.settimeout(wait_s)
+    received = bytearray()
+    try:
+        while chunk := peer.recv(1 << 20):
+            received += chunk
+    except TimeoutError:
+        pass
+    return bytes(received)
+
+
+def test_requests_are_gathered_and_sent_together_when_nothing_more_is_coming(pair):
+    ours, peer = pair
+    wake_read, wake_write = socket.socketpair()
+    try:
+        for body in (b"one", b"two", b"three"):
+            wake_write.send(b"\0")  # kazoo writes a wake-up byte per queued request
+            assert fast_socket.select([], [ours], [], 1)[1] == [ours]
+            ours.send(framed(body))
+        # Still requests to come (the pipe is readable): they stay gathered, and the pipe is reported.
+        assert fast_socket.select([ours, wake_read], [], [], 1)[0] == [wake_read]
+        assert drained(peer, 0.05) == b"" and ours.unsent == len(framed(b"one") + framed(b"two") + framed(b"three"))
+        wake_read.recv(16)  # kazoo has sent them all: the pipe is quiet
+        assert fast_socket.select([ours, wake_read], [], [], 0.05) == ([], [], [])
+        assert drained(peer) == framed(b"one") + framed(b"two") + framed(b"three")
+        assert ours.unsent == 0
+    finally:
+        wake_read.close()
+        wake_write.close()
+
+
+def test_a_full_batch_goes_out_although_more_requests_are_coming(pair):
+    ours, peer = pair
+    request = framed(b"x" * 100)
+    count = fast_socket.SEND_BATCH // len(request) + 1
+    for _ in range(count):
+        ours.send(request)
+    assert len(drained(peer)) >= fast_socket.SEND_BATCH
+
+
+def test_sending_never_blocks_and_replies_are_still_read_when_the_peer_stops_reading(pair):
+    """A throttled server reads nothing until its replies are read: a blocking flush deadlocked here."""
+    ours, peer = pair
+    chunk = framed(b"r" * 60_000)
+    started = time.monotonic()
+    for _ in range(200):  # 12 MB: far beyond what the kernel buffers for a socket pair
+        ours.send(chunk)
+    assert time.monotonic() - started < 2 and ours.unsent > 0
+    peer.sendall(framed(b"reply"))
+    assert fast_socket.select([ours], [], [], 5)[0] == [ours]
+    assert ours.recv(4) == struct.pack("!i", 5) and ours.recv(5) == b"reply"
+    # Once the peer reads again, every gathered byte arrives, in order.
+    received = bytearray()
+    peer.setblocking(False)
+    deadline = time.monotonic() + 20
+    while len(received) < 200 * len(chunk) and time.monotonic() < deadline:
+        fast_socket.select([ours], [], [], 0.01)  # kazoo's loop waiting for replies sends what has room
+        try:
+            received += peer.recv(1 << 20)
+        except BlockingIOError:
+            pass
+    assert bytes(received) == chunk * 200 and ours.unsent == 0

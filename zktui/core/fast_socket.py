@@ -1,31 +1,51 @@
 """Cheaper socket I/O under kazoo's connection loop.
 
 kazoo reads each reply with three waits and three small recv calls (the loop's select, then 4 bytes of
-length, then the body), and every wait builds and closes an epoll selector. Pipelined walks and watch
-storms bring tens of thousands of replies a second, and that per-reply cost, not the server, set the pace
-(benchmarks/profile.py: selector_select and recv were the top of the reader thread).
+length, then the body), sends each request with a send call of its own, and every wait builds and closes
+an epoll selector. Pipelined walks and watch storms bring tens of thousands of replies a second, and that
+per-message cost, not the server, set the pace (benchmarks/profile.py: selector_select, recv and send were
+the top of the reader thread).
 
-`BufferedSocket` reads what the kernel has in one large recv and serves kazoo's small reads from memory;
-`select` answers at once for a socket with buffered bytes, and otherwise waits with one poll() call.
-kazoo already trusts a socket's `pending()` (it checks it for SSL), so the reads stay kazoo's own code.
+`BufferedSocket` reads what the kernel has in one large recv and serves kazoo's small reads from memory,
+and gathers the requests kazoo sends while it has more queued. `select` answers at once for a socket with
+buffered bytes and otherwise waits with one poll() call; it sends gathered requests when kazoo's wake-up
+pipe is quiet (nothing more is coming now), when a batch is full, or before it would wait. kazoo already
+trusts a socket's `pending()` (it checks it for SSL), so reads and writes stay kazoo's own code.
+
+Sending never blocks: what the kernel does not take now stays gathered, and the wait then covers room to
+send as well as replies to read. (A blocking flush deadlocked under a storm: a throttled server stops
+reading until its replies are read, while the flush stopped all reading until the server read.)
 """
 
 from __future__ import annotations
 
 import math
 import select as select_module
+import ssl
+import time
 
 from kazoo.handlers.utils import selector_select
 
 RECV_CHUNK = 256 * 1024
+# Requests wait for company until this many bytes are gathered (about a hundred small reads), or until
+# kazoo has none left to send, or is about to wait: the server never idles for want of them.
+SEND_BATCH = 8 * 1024
+_CAN_POLL = hasattr(select_module, "poll")
+_READABLE = (select_module.POLLIN | select_module.POLLERR | select_module.POLLHUP) if _CAN_POLL else 0
+_WRITABLE = (select_module.POLLOUT | select_module.POLLERR | select_module.POLLHUP) if _CAN_POLL else 0
+_NOT_NOW = (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
 
 class BufferedSocket:
-    """A socket whose recv() serves from a buffer filled by large reads; everything else is the socket's."""
+    """A socket whose recv() serves from a buffer filled by large reads, and whose send() gathers small
+    writes for `select` to send; everything else is the socket's."""
 
-    def __init__(self, sock) -> None:
+    def __init__(self, sock, gather: bool = True) -> None:
         self._sock = sock
         self._buffer = bytearray()
+        self._outgoing = bytearray()
+        # TLS records and poll() must both be there: otherwise every send goes straight out.
+        self._gathers = gather and _CAN_POLL and not isinstance(sock, ssl.SSLSocket)
 
     def recv(self, size: int) -> bytes:
         if not self._buffer:
@@ -42,13 +62,51 @@ class BufferedSocket:
         below = self._sock.pending() if hasattr(self._sock, "pending") else 0
         return len(self._buffer) + below
 
+    def send(self, data) -> int:
+        if not self._gathers:
+            return self._sock.send(data)
+        self._outgoing += data
+        if len(self._outgoing) >= SEND_BATCH:
+            self.push()
+        return len(data)
+
+    @property
+    def unsent(self) -> int:
+        return len(self._outgoing)
+
+    def push(self) -> None:
+        """Send what the kernel takes now, without waiting; the rest goes when there is room."""
+        while self._outgoing:
+            try:
+                sent = self._sock.send(self._outgoing)
+            except _NOT_NOW:
+                return
+            if not sent:
+                return
+            del self._outgoing[:sent]
+
     def __getattr__(self, name: str):
         return getattr(self._sock, name)
+
+
+def _fd(fileobj) -> int:
+    return fileobj.fileno() if hasattr(fileobj, "fileno") else int(fileobj)
+
+
+def _poll(masks: dict[int, int], timeout: float | None) -> dict[int, int]:
+    poller = select_module.poll()
+    for fd, mask in masks.items():
+        poller.register(fd, mask)
+    return dict(poller.poll(None if timeout is None else max(0, math.ceil(timeout * 1000))))
 
 
 def _has_pending(fileobj) -> bool:
     pending = getattr(fileobj, "pending", None)
     return pending is not None and pending() > 0
+
+
+def _unsent(fileobj) -> int:
+    return getattr(fileobj, "unsent", 0)
 
 
 def select(rlist, wlist, xlist, timeout=None):
@@ -57,28 +115,36 @@ def select(rlist, wlist, xlist, timeout=None):
     A socket with buffered bytes is ready now; the other objects are still polled (without waiting), so
     requests queued meanwhile go out between replies as they do in kazoo's loop.
     """
-    buffered = [fileobj for fileobj in rlist if _has_pending(fileobj)]
-    if not hasattr(select_module, "poll") or xlist:
-        if buffered:
-            return buffered, [], []
-        return selector_select(rlist, wlist, xlist, timeout)
-    poller = select_module.poll()
-    by_fd: dict[int, list] = {}
-    masks: dict[int, int] = {}
-    for fileobj, wanted in [*((f, select_module.POLLIN) for f in rlist), *((f, select_module.POLLOUT) for f in wlist)]:
-        fd = fileobj.fileno() if hasattr(fileobj, "fileno") else int(fileobj)
-        by_fd.setdefault(fd, []).append(fileobj)
-        masks[fd] = masks.get(fd, 0) | wanted
-    for fd, mask in masks.items():
-        poller.register(fd, mask)
-    wait_ms = 0 if buffered else (None if timeout is None else max(0, math.ceil(timeout * 1000)))
-    readable, writable = list(buffered), []
-    for fd, events in poller.poll(wait_ms):
-        for fileobj in by_fd[fd]:
-            # Errors and hang-ups count as readable: the recv that follows reports them.
-            if fileobj in rlist and events & (select_module.POLLIN | select_module.POLLERR | select_module.POLLHUP):
-                if fileobj not in readable:
-                    readable.append(fileobj)
-            if fileobj in wlist and events & (select_module.POLLOUT | select_module.POLLERR | select_module.POLLHUP):
-                writable.append(fileobj)
-    return readable, writable, []
+    if not rlist and wlist and all(hasattr(fileobj, "unsent") for fileobj in wlist):
+        return [], list(wlist), []  # kazoo asks before each send: a gathering socket always has room
+    if not _CAN_POLL or xlist:
+        buffered = [fileobj for fileobj in rlist if _has_pending(fileobj)]
+        return (buffered, [], []) if buffered else selector_select(rlist, wlist, xlist, timeout)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    gathering = list({id(f): f for f in (*rlist, *wlist) if hasattr(f, "unsent")}.values())
+    wait_s: float | None = 0.0
+    while True:
+        masks: dict[int, int] = {}
+        for fileobj in rlist:
+            masks[_fd(fileobj)] = masks.get(_fd(fileobj), 0) | select_module.POLLIN
+        for fileobj in [*wlist, *(f for f in gathering if _unsent(f))]:
+            masks[_fd(fileobj)] = masks.get(_fd(fileobj), 0) | select_module.POLLOUT
+        buffered = [fileobj for fileobj in rlist if _has_pending(fileobj)]
+        events = _poll(masks, 0 if buffered else wait_s)
+        readable = list(buffered)
+        readable += [f for f in rlist if events.get(_fd(f), 0) & _READABLE and f not in readable]
+        writable = [f for f in wlist if events.get(_fd(f), 0) & _WRITABLE]
+        # kazoo's wake-up pipe readable: another request is on its way, let it join the batch.
+        more_coming = any(f in readable for f in rlist if not hasattr(f, "unsent"))
+        for fileobj in gathering:
+            if _unsent(fileobj) and events.get(_fd(fileobj), 0) & _WRITABLE:
+                if not more_coming or _unsent(fileobj) >= SEND_BATCH:
+                    fileobj.push()
+        if readable or writable:
+            return readable, writable, []
+        if wait_s != 0.0 and not events:
+            return [], [], []  # the timeout passed with nothing to do
+        # Nothing for kazoo yet: wait for its objects, or for room to send what is still gathered.
+        wait_s = None if deadline is None else deadline - time.monotonic()
+        if wait_s is not None and wait_s <= 0:
+            return [], [], []

@@ -309,14 +309,18 @@ class ZkTuiApp(App):
 
     def _read_node(self, path: str) -> None:
         client = self.engine.client
+        # All three in flight together: one round trip, not three, behind whatever else the connection carries.
+        exists = client.exists_async(path)
+        got = client.get_async(path, watch=self.one_shot_data_watch())
+        acl_read = client.get_acls_async(path)
         try:
-            stat = client.exists(path)
+            stat = exists.get()
             if stat is None:
                 self.post_message(NodeLoaded(path, None, None, None, error="this node no longer exists"))
                 return
             try:
-                data, stat = client.get(path, watch=self.one_shot_data_watch())
-                acl, _ = client.get_acls(path)
+                data, stat = got.get()
+                acl, _ = acl_read.get()
             except NoAuthError:
                 self.post_message(NodeLoaded(path, None, stat, None, locked=True))
                 return
