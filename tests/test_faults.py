@@ -21,6 +21,7 @@ from zktui.commands.registry import CommandError
 from zktui.core.session import ConnectOptions, ConnState
 from zktui.sandbox import Ensemble
 from zktui.tui.messages import ConnectionChanged
+from zktui.tui.widgets.live_panel import LivePanel
 from zktui.tui.widgets.status_bar import StatusBar
 
 from .helpers import wait_until as wait_until_sync
@@ -80,6 +81,7 @@ def base(writer):
     path = f"/faults/{uuid.uuid4().hex[:8]}"
     writer.retry(writer.create, f"{path}/a", b"v1", makepath=True)
     writer.retry(writer.create, f"{path}/w")
+    writer.retry(writer.create, f"{path}/servers/host-0", ephemeral=True, makepath=True)  # a group for the panel
     return path
 
 
@@ -114,7 +116,8 @@ async def arm_watches(pilot, base: str) -> None:
 
 
 async def prove_watches_and_view_live(pilot, writer: KazooClient, base: str, tag: str, session_lived: bool) -> None:
-    """Another client's writes reach every watch: the tree's, the data pane's, get -w's and addWatch's.
+    """Another client's writes reach every watch: the tree's, the data pane's, the live panel's, get -w's and
+    addWatch's.
 
     get -w's one-shot watch outlives a reconnect within the session and fires once, at the first of these
     writes (the Java client's SetWatches); a new session ends it, and the log says so."""
@@ -123,6 +126,8 @@ async def prove_watches_and_view_live(pilot, writer: KazooClient, base: str, tag
     await wait_until(pilot, lambda: f"{base}/{tag}" in app.tree.by_path, f"{base}/{tag} in the tree", SLOW)
     await in_thread(writer.retry, writer.set, f"{base}/a", f"after {tag}".encode())
     await wait_until(pilot, lambda: data_text(app).strip() == f"after {tag}", "the data pane updated", SLOW)
+    await in_thread(lambda: writer.retry(writer.create, f"{base}/servers/{tag}", ephemeral=True))
+    await wait_until(pilot, lambda: panel_shows_member(app, base, tag), f"{tag} joining in the live panel", SLOW)
     if session_lived:
         fired = f"type:NodeDataChanged path:{base}/a"
         await wait_until(pilot, lambda: fired in log_text(app), "get -w's watch fired", SLOW)
@@ -136,8 +141,16 @@ async def prove_watches_and_view_live(pilot, writer: KazooClient, base: str, tag
                      "addWatch's event", SLOW)
 
 
+def panel_shows_member(app, base: str, member: str) -> bool:
+    """The live panel's group for base/servers lists member."""
+    return any(line.plain.startswith(f"{base}/servers ") for line in app.query_one(LivePanel).recipe_lines) and \
+        any(member in line.plain for line in app.query_one(LivePanel).recipe_lines)
+
+
 async def open_view(pilot, base: str) -> None:
     await wait_connected(pilot)
+    await wait_until(pilot, lambda: panel_shows_member(pilot.app, base, "host-0"), "the group in the live panel",
+                     SLOW)
     await go_to(pilot, base)
     await expand(pilot, base)
     await go_to(pilot, f"{base}/a")
@@ -177,7 +190,7 @@ def test_killing_the_leader_shows_the_state_and_a_command_meanwhile_ends(healthy
         await in_thread(healthy.kill, leader)
         await type_command(pilot, f"ls {base}")  # while the ensemble elects a new leader
         started = asyncio.get_running_loop().time()
-        await wait_until(pilot, lambda: "[a, w]" in log_text(app) or error_lines(app), "ls to end", SLOW)
+        await wait_until(pilot, lambda: "[a, servers, w]" in log_text(app) or error_lines(app), "ls to end", SLOW)
         assert asyncio.get_running_loop().time() - started < 2 * app.options.session_timeout + 5
         assert all("\n" not in line and "Traceback" not in line for line in error_lines(app))
         await wait_until(pilot, lambda: status(app).state is ConnState.CONNECTED and app.engine.session.connected,
