@@ -2,8 +2,9 @@
 watch on `/`; afterwards no event may be lost and the view must catch up within a second.
 
 Two models are checked against the server after each storm (creates come from a writer process):
-- the watch itself: a zktui recursive watch (zktui.core.protocol.add_watch) on a zktui session of its own, whose
-  handler records every CREATED path: it must have all of them, none twice;
+- the watch itself: a zktui recursive watch (zktui.core.protocol.add_watch) on a zktui session of its own, in a
+  process of its own (writers.py `record`: its decoding of every event must not slow the app's), records every
+  CREATED path: it must have all of them, none twice;
 - the app's tree, headless: the storm's parent is selected and expanded, and its listing (every name)
   and count must equal the server's. Lag is from the writer's last reply to the first frame showing it.
 """
@@ -11,15 +12,11 @@ Two models are checked against the server after each storm (creates come from a 
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 
 from benchmarks.common import RUNS, Row, connect, median, report_row, say, verdict
 from benchmarks.seed import in_multis
 from benchmarks.tui import go_to, make_app, root_shown, run_headless, wait_until
 from benchmarks.writers import Writer
-from zktui.core.protocol import add_watch, remove_watches
-from zktui.core.session import ConnectOptions, Session
 
 PARENT = "/storm"
 RATE = 5_000
@@ -27,40 +24,15 @@ STORM_S = 4.0
 GIVE_UP_S = 30.0  # a view still stale this long after the storm is stale for good (no event will come)
 
 
-class CreatedRecorder:
-    """A watch handler on kazoo's callback thread: note each created path and when it came."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.created: list[str] = []
-        self.last_at = 0.0
-
-    def __call__(self, event) -> None:
-        if event.type == "CREATED" and event.path.startswith(PARENT + "/"):
-            with self.lock:
-                self.created.append(event.path)
-                self.last_at = time.monotonic()
-
-    def take(self) -> tuple[list[str], float]:
-        with self.lock:
-            created, self.created = self.created, []
-            return created, self.last_at
-
-
 def measure(server: str, runs: int = RUNS) -> list[Row]:
     client = connect(server)
     client.ensure_path(PARENT)
-    watch_session = Session(ConnectOptions(hosts=server))  # zktui's own connection, as the app has
-    watch_session.start()
-    watcher = watch_session.client
-    recorder = CreatedRecorder()
-    add_watch(watcher, "/", recorder, recursive=True)
+    recorder = Writer("record", server, PARENT, 0, 0)
     app = make_app(server)
     try:
         rounds = run_headless(app, lambda app, clock: _rounds(app, clock, client, recorder, server, runs))
     finally:
-        remove_watches(watcher, "/", "any")
-        watch_session.stop()
+        recorder.close()
         client.delete(PARENT, recursive=True)
         client.stop()
         client.close()
@@ -87,7 +59,7 @@ def measure(server: str, runs: int = RUNS) -> list[Row]:
     ]
 
 
-async def _rounds(app, clock, client, recorder: CreatedRecorder, server: str, runs: int) -> list[dict]:
+async def _rounds(app, clock, client, recorder: Writer, server: str, runs: int) -> list[dict]:
     await wait_until(lambda: root_shown(app), "the root shown", 60)
     await go_to(app, PARENT)
     app.tree.by_path[PARENT].expand()
@@ -103,7 +75,7 @@ async def _rounds(app, clock, client, recorder: CreatedRecorder, server: str, ru
     return rounds
 
 
-async def _storm(app, clock, client, recorder: CreatedRecorder, server: str) -> dict:
+async def _storm(app, clock, client, recorder: Writer, server: str) -> dict:
     writer = Writer("storm", server, PARENT, RATE, STORM_S)
     try:
         achieved = await asyncio.get_running_loop().run_in_executor(None, writer.go)
@@ -121,15 +93,10 @@ async def _storm(app, clock, client, recorder: CreatedRecorder, server: str) -> 
     except TimeoutError:
         at = None  # stale: reported with what the tree shows
     shown = len(tree.names_of.get(PARENT) or ())
-    try:
-        await wait_until(lambda: len(recorder.created) >= len(truth), "the watch's events", 30)
-    except TimeoutError:
-        pass  # some were lost: counted below
-    created, last_at = recorder.take()
-    lost = len({f"{PARENT}/{name}" for name in truth} - set(created))
-    result = {"rate": achieved["rate"], "created": len(truth), "lost": lost,
-              "duplicated": len(created) - len(set(created)),
-              "watch_lag_s": max(0.0, last_at - achieved["stopped_at"]),
+    seen = await asyncio.get_running_loop().run_in_executor(None, recorder.go)
+    result = {"rate": achieved["rate"], "created": len(truth), "lost": seen["lost"],
+              "duplicated": seen["duplicated"],
+              "watch_lag_s": max(0.0, seen["last_at"] - achieved["stopped_at"]),
               "tree_lag_s": max(0.0, at - achieved["stopped_at"]) if at is not None else None,
               "tree_equal": tree_equal(), "tree_shows": shown}
     # Empty the parent for the next storm (in multis), and let the tree follow before starting again.
@@ -138,5 +105,4 @@ async def _storm(app, clock, client, recorder: CreatedRecorder, server: str) -> 
         await wait_until(lambda: tree.names_of.get(PARENT) == [], "the tree to empty", GIVE_UP_S)
     except TimeoutError:  # stale again: the next round's own check still stands
         say(f"    (the tree still shows {len(tree.names_of.get(PARENT) or ()):,} deleted nodes)")
-    recorder.take()
     return result

@@ -7,6 +7,11 @@ a JSON line; "quit" ends (members stay alive between rounds: they belong to this
 
 `python -m benchmarks.writers storm HOSTS PARENT RATE SECONDS`: persistent creates under PARENT.
 
+`python -m benchmarks.writers record HOSTS PARENT 0 0`: not a load but the storm's witness, kept out of
+the app's process for the same reason: a zktui session with a recursive watch on `/` notes every CREATED
+under PARENT. Each "go" waits until it has seen as many as PARENT has children (at most 30 s), then prints
+how many were lost or duplicated and `last_at`, the time.monotonic() of the last event, and starts afresh.
+
 Both pace by the clock: at time t after the start, RATE * t operations have been sent, at most
 MAX_IN_FLIGHT unanswered. The JSON line says what was achieved (`ops / seconds`) and `stopped_at`, the
 time.monotonic() at which the last reply came: the server's state is final from then on.
@@ -18,6 +23,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections import deque
 
@@ -99,6 +105,42 @@ def storm(client: KazooClient, parent: str, rate: float, seconds: float) -> None
     print(json.dumps(result), flush=True)
 
 
+def record(hosts: str, parent: str) -> None:
+    from zktui.core.protocol import add_watch
+    from zktui.core.session import ConnectOptions, Session
+
+    session = Session(ConnectOptions(hosts=hosts))  # zktui's own client, as the app has
+    session.start()
+    lock = threading.Lock()
+    created: list[str] = []
+    last_at = [0.0]
+
+    def on_event(event) -> None:  # kazoo's callback thread
+        if event.type == "CREATED" and event.path.startswith(parent + "/"):
+            with lock:
+                created.append(event.path)
+                last_at[0] = time.monotonic()
+
+    add_watch(session.client, "/", on_event, recursive=True)
+    print(json.dumps({"ready": True}), flush=True)
+    try:
+        while sys.stdin.readline().strip() == "go":
+            truth = {f"{parent}/{name}" for name in session.client.get_children(parent)}
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                with lock:
+                    if len(created) >= len(truth):
+                        break
+                time.sleep(0.01)  # a poll with a deadline: the events come on kazoo's thread
+            with lock:
+                seen, created[:] = list(created), []
+                at = last_at[0]
+            print(json.dumps({"created": len(truth), "lost": len(truth - set(seen)),
+                              "duplicated": len(seen) - len(set(seen)), "last_at": at}), flush=True)
+    finally:
+        session.stop()
+
+
 class Writer:
     """The parent's side: spawn a writer, wait until it is ready, run rounds, end it."""
 
@@ -137,6 +179,9 @@ class Writer:
 
 def main() -> None:
     mode, hosts, parent, rate, seconds = sys.argv[1:6]
+    if mode == "record":
+        record(hosts, parent)
+        return
     client = KazooClient(hosts=hosts, timeout=30)
     client.start(timeout=30)
     try:
