@@ -179,6 +179,7 @@ def test_import_force_writes_a_backup_that_restores_exactly(engine, zk, base_pat
     client.create(f"{target}/a", b"old a")
     client.create(f"{target}/a/keep", b"not in the file")
     zk.create(f"{target}/c", b"old c", ephemeral=True)
+    client.sync(target)  # zk may write through another server: the engine's must have seen c too
     before = server_tree(client, target)
 
     output = engine.run(f"import {file} {target} --force --yes")
