@@ -47,8 +47,10 @@ def merged(rows: list[Row], context: dict, items: list[str]) -> tuple[list[Row],
     for key in sorted({row["item"].split(".")[0] for row in latest["rows"]} | set(items), key=int):
         out += fresh.get(key) or [Row(**row) for row in latest["rows"] if row["item"].split(".")[0] == key]
     kept = dict(latest["context"])
-    kept["rerun"] = (f"Measurements {', '.join(items)} re-run on {context['date']} "
-                     f"({context['duration_s'] / 60:.0f} min, {context['runs']} runs each) after a fix")
+    rerun = (f"Measurements {', '.join(items)} re-run on {context['date']} "
+             f"({context['duration_s'] / 60:.0f} min, {context['runs']} runs each) after a fix")
+    # Every re-run since the full run is named, not only the last: the table mixes them.
+    kept["rerun"] = f"{kept['rerun']}; {rerun[0].lower()}{rerun[1:]}" if kept.get("rerun") else rerun
     return out, kept
 
 
