@@ -143,8 +143,8 @@ async def prove_watches_and_view_live(pilot, writer: KazooClient, base: str, tag
 
 def panel_shows_member(app, base: str, member: str) -> bool:
     """The live panel's group for base/servers lists member."""
-    return any(line.plain.startswith(f"{base}/servers ") for line in app.query_one(LivePanel).recipe_lines) and \
-        any(member in line.plain for line in app.query_one(LivePanel).recipe_lines)
+    lines = [line.plain for line in app.query_one(LivePanel).recipe_lines]
+    return any(line.startswith(f"{base}/servers ") for line in lines) and any(member in line for line in lines)
 
 
 async def open_view(pilot, base: str) -> None:

@@ -250,7 +250,9 @@ def test_the_selected_node_deleted_elsewhere_selects_its_parent(ensemble, zk, ba
     run_app(app, scenario)
 
 
-def test_data_changed_by_another_client_updates_the_data_pane(ensemble, zk, base_path):
+# The second case: on 3.8 a one-shot watch on "/" would replace the tree's recursive watch there (ZOOKEEPER-4466).
+@pytest.mark.parametrize("typed_first", [(), ("get -w /", "stat -w /")], ids=["", "after-one-shot-watches-on-root"])
+def test_data_changed_by_another_client_updates_the_data_pane(ensemble, zk, base_path, typed_first):
     path = f"{base_path}/conf"
     zk.create(path, b"before")
     app = make_app(ensemble.hosts)
@@ -259,6 +261,10 @@ def test_data_changed_by_another_client_updates_the_data_pane(ensemble, zk, base
         await wait_connected(pilot)
         await go_to(pilot, path)
         assert data_text(app).strip() == "before"
+        for line in typed_first:
+            await type_command(pilot, line)
+        if typed_first:
+            await wait_until(pilot, lambda: "numChildren" in log_text(app), "stat's output in the log")
         zk.set(path, b"after, from another client")
         elapsed = await wait_until(pilot, lambda: data_text(app).strip() == "after, from another client",
                                    "the new data in the data pane")
@@ -825,21 +831,3 @@ def test_q_quits(ensemble):
     run_app(app, scenario)
     assert app.engine.session is None
 
-
-def test_a_one_shot_watch_typed_at_the_prompt_leaves_the_tree_live(ensemble, zk, base_path):
-    """On 3.8 a one-shot watch on "/" would replace the tree's recursive watch there (ZOOKEEPER-4466)."""
-    path = f"{base_path}/conf"
-    zk.create(path, b"before")
-    app = make_app(ensemble.hosts)
-
-    async def scenario(pilot):
-        await wait_connected(pilot)
-        await go_to(pilot, path)
-        await type_command(pilot, "get -w /")
-        await type_command(pilot, "stat -w /")
-        await wait_until(pilot, lambda: "numChildren" in log_text(app), "stat's output in the log")
-        zk.set(path, b"after the one-shot watches")
-        await wait_until(pilot, lambda: data_text(app).strip() == "after the one-shot watches",
-                         "the new data in the data pane")
-
-    run_app(app, scenario)
