@@ -206,6 +206,23 @@ def test_a_mistyped_addauth_keeps_the_session_usable(ensemble, base_path):
         engine.close()
 
 
+def test_credentials_and_acls_that_cannot_be_encoded_are_refused_before_they_reach_the_wire(ensemble, base_path):
+    """kazoo encodes requests on its connection thread: a lone surrogate there ended it for good."""
+    engine = Engine(ConnectOptions(hosts=ensemble.hosts))
+    engine.connect()
+    try:
+        engine.cwd = base_path
+        with pytest.raises(CommandError, match="not valid UTF-8 text .*nothing was sent") as refused:
+            engine.run("addauth digest user:se\ud97fcret")
+        assert "se" not in str(refused.value).split("addauth")[-1].replace("sent", "")
+        engine.run("create x")
+        with pytest.raises(CommandError, match="not valid UTF-8"):
+            engine.run("setAcl x digest:u\ud800:cdrwa")
+        assert engine.run("ls").text == "[x]" and engine.session.connected
+    finally:
+        engine.close()
+
+
 @pytest.mark.parametrize("credential", ["digest:fuzz:fuzz", "nosuchscheme:x"])
 def test_an_addauth_answered_ahead_of_earlier_writes_keeps_every_reply_right(ensemble, base_path, credential):
     """The server answers an Auth at once and the writes sent before it after their quorum: kazoo gave the

@@ -193,6 +193,9 @@ class Session:
         Here only accepted credentials are filed. A refusal closes the connection (and kazoo starts a new
         session): this returns, by raising, once a request works again.
         """
+        for text in (scheme, credential):
+            # Checked here: kazoo encodes requests on its connection thread, and a failure there ended it.
+            text.encode("utf-8")  # UnicodeEncodeError (a ValueError) for a lone surrogate
         client = self.client
         reply = client.handler.async_result()
         client._call(Auth(0, scheme, credential), reply)

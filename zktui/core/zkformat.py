@@ -348,6 +348,10 @@ def parse_acl(text: str) -> list[ACL]:
         if first == 0:
             raise ValueError(f"{entry!r} has no scheme (world, auth, digest, ip, x509, sasl, ...)")
         perms = letters_to_perms(entry[last + 1 :])
+        try:  # kazoo would fail to encode it on its connection thread, which that ended
+            entry.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"{entry!r} is not valid UTF-8 text (a lone surrogate)") from None
         acls.append(ACL(perms, Id(entry[:first], entry[first + 1 : last])))
     return acls
 

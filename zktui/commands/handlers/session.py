@@ -27,6 +27,9 @@ def addauth(engine, invocation) -> Output:
     except AuthFailedError:
         raise CommandError("addauth", f"the server refused the {inert(scheme)} credentials (and closed the "
                            "connection; zktui reconnected without them)") from None
+    except UnicodeEncodeError:  # never quote the credential: it is a secret
+        raise CommandError("addauth", "the scheme or credential is not valid UTF-8 text (a lone surrogate); "
+                           "nothing was sent") from None
     # Remember it so a reconnect after `connect`/expiry keeps it; never echo the secret back.
     engine.options = replace(engine.options, auth=(*engine.options.auth, (scheme, credential)))
     return Output("", {"scheme": scheme, "added": True})
