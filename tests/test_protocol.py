@@ -515,6 +515,25 @@ def test_overlapping_watches_deliver_each_event_once_to_each_handler(zk, base_pa
     ]
 
 
+def test_a_failing_handler_does_not_keep_an_event_from_the_others(zk, base_path, caplog):
+    """The handlers an event reaches run in one callback on kazoo's thread: one raising must not stop it."""
+    def failing(event):
+        raise RuntimeError("handler bug")
+
+    after = Recorder()
+    add_watch(zk, base_path, failing, recursive=True)
+    add_watch(zk, f"{base_path}/a", after, recursive=True)
+    with caplog.at_level(logging.ERROR, logger="zktui.core.watches"):
+        zk.create(f"{base_path}/a")
+        zk.create(f"{base_path}/a/b")
+        assert after.wait_for((CREATED, f"{base_path}/a/b")) == [
+            (CREATED, f"{base_path}/a"),
+            (CREATED, f"{base_path}/a/b"),
+        ]
+        wait_until(lambda: sum("handler bug" in r.getMessage() or "handler bug" in str(r.exc_info)
+                               for r in caplog.records) >= 2, message="both failures logged")
+
+
 def test_a_second_mode_on_the_same_path_is_refused(zk, base_path):
     add_watch(zk, base_path, Recorder(), recursive=True)
     with pytest.raises(ValueError):

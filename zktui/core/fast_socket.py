@@ -30,6 +30,7 @@ RECV_CHUNK = 256 * 1024
 # Requests wait for company until this many bytes are gathered (about a hundred small reads), or until
 # kazoo has none left to send, or is about to wait: the server never idles for want of them.
 SEND_BATCH = 8 * 1024
+POLL_EVERY_S = 0.001
 _CAN_POLL = hasattr(select_module, "poll")
 _READABLE = (select_module.POLLIN | select_module.POLLERR | select_module.POLLHUP) if _CAN_POLL else 0
 _WRITABLE = (select_module.POLLOUT | select_module.POLLERR | select_module.POLLHUP) if _CAN_POLL else 0
@@ -46,6 +47,8 @@ class BufferedSocket:
         self._outgoing = bytearray()
         # TLS records and poll() must both be there: otherwise every send goes straight out.
         self._gathers = gather and _CAN_POLL and not isinstance(sock, ssl.SSLSocket)
+        self._pending_below = sock.pending if isinstance(sock, ssl.SSLSocket) else None
+        self.polled_at = 0.0  # when select last polled while this socket had replies in memory
 
     def recv(self, size: int) -> bytes:
         if not self._buffer:
@@ -59,8 +62,11 @@ class BufferedSocket:
 
     def pending(self) -> int:
         """Bytes readable without waiting: ours, plus what an SSL layer below holds."""
-        below = self._sock.pending() if hasattr(self._sock, "pending") else 0
+        below = self._pending_below() if self._pending_below is not None else 0
         return len(self._buffer) + below
+
+    def fileno(self) -> int:
+        return self._sock.fileno()
 
     def send(self, data) -> int:
         if not self._gathers:
@@ -100,45 +106,58 @@ def _poll(masks: dict[int, int], timeout: float | None) -> dict[int, int]:
     return dict(poller.poll(None if timeout is None else max(0, math.ceil(timeout * 1000))))
 
 
-def _has_pending(fileobj) -> bool:
-    pending = getattr(fileobj, "pending", None)
-    return pending is not None and pending() > 0
-
-
-def _unsent(fileobj) -> int:
-    return getattr(fileobj, "unsent", 0)
+def _pending_of(fileobj):
+    """Its pending() when it can hold readable bytes that poll() does not see (ours, TLS), else None."""
+    return fileobj.pending if isinstance(fileobj, (BufferedSocket, ssl.SSLSocket)) else None
 
 
 def select(rlist, wlist, xlist, timeout=None):
     """kazoo's select contract (lists of ready objects), without a selector built per call.
 
     A socket with buffered bytes is ready now; the other objects are still polled (without waiting), so
-    requests queued meanwhile go out between replies as they do in kazoo's loop.
+    requests queued meanwhile go out between replies as they do in kazoo's loop. Runs for every reply
+    and event on kazoo's reader thread: each object's fd and kind are looked up once per call.
     """
-    if not rlist and wlist and all(hasattr(fileobj, "unsent") for fileobj in wlist):
+    if not rlist and wlist and all(isinstance(fileobj, BufferedSocket) for fileobj in wlist):
         return [], list(wlist), []  # kazoo asks before each send: a gathering socket always has room
     if not _CAN_POLL or xlist:
-        buffered = [fileobj for fileobj in rlist if _has_pending(fileobj)]
+        buffered = [fileobj for fileobj in rlist if (pending := _pending_of(fileobj)) and pending() > 0]
         return (buffered, [], []) if buffered else selector_select(rlist, wlist, xlist, timeout)
     deadline = None if timeout is None else time.monotonic() + timeout
-    gathering = list({id(f): f for f in (*rlist, *wlist) if hasattr(f, "unsent")}.values())
+    readers = [(fileobj, _fd(fileobj), _pending_of(fileobj), isinstance(fileobj, BufferedSocket))
+               for fileobj in rlist]
+    writers = [(fileobj, _fd(fileobj)) for fileobj in wlist]
+    ours_by_id = {id(f): (f, fd) for f, fd, _, ours in readers if ours}
+    ours_by_id.update({id(f): (f, fd) for f, fd in writers if isinstance(f, BufferedSocket)})
+    gathering = list(ours_by_id.values())
     wait_s: float | None = 0.0
     while True:
         masks: dict[int, int] = {}
-        for fileobj in rlist:
-            masks[_fd(fileobj)] = masks.get(_fd(fileobj), 0) | select_module.POLLIN
-        for fileobj in [*wlist, *(f for f in gathering if _unsent(f))]:
-            masks[_fd(fileobj)] = masks.get(_fd(fileobj), 0) | select_module.POLLOUT
-        buffered = [fileobj for fileobj in rlist if _has_pending(fileobj)]
+        for _, fd, _, _ in readers:
+            masks[fd] = masks.get(fd, 0) | select_module.POLLIN
+        for _, fd in writers:
+            masks[fd] = masks.get(fd, 0) | select_module.POLLOUT
+        for fileobj, fd in gathering:
+            if fileobj.unsent:
+                masks[fd] = masks.get(fd, 0) | select_module.POLLOUT
+        buffered = [fileobj for fileobj, _, pending, _ in readers if pending is not None and pending() > 0]
+        if buffered and not any(fileobj.unsent for fileobj, _ in gathering):
+            # Replies are waiting in memory: a look at the other objects (kazoo's wake-up pipe) once a
+            # millisecond keeps requests flowing, without a poll() call per reply.
+            now = time.monotonic()
+            if all(now - fileobj.polled_at < POLL_EVERY_S for fileobj in buffered if isinstance(fileobj, BufferedSocket)):
+                return buffered, [], []
+            for fileobj in buffered:
+                if isinstance(fileobj, BufferedSocket):
+                    fileobj.polled_at = now
         events = _poll(masks, 0 if buffered else wait_s)
-        readable = list(buffered)
-        readable += [f for f in rlist if events.get(_fd(f), 0) & _READABLE and f not in readable]
-        writable = [f for f in wlist if events.get(_fd(f), 0) & _WRITABLE]
+        readable = buffered + [f for f, fd, _, _ in readers if events.get(fd, 0) & _READABLE and f not in buffered]
+        writable = [f for f, fd in writers if events.get(fd, 0) & _WRITABLE]
         # kazoo's wake-up pipe readable: another request is on its way, let it join the batch.
-        more_coming = any(f in readable for f in rlist if not hasattr(f, "unsent"))
-        for fileobj in gathering:
-            if _unsent(fileobj) and events.get(_fd(fileobj), 0) & _WRITABLE:
-                if not more_coming or _unsent(fileobj) >= SEND_BATCH:
+        more_coming = any(not ours and events.get(fd, 0) & _READABLE for _, fd, _, ours in readers)
+        for fileobj, fd in gathering:
+            if fileobj.unsent and events.get(fd, 0) & _WRITABLE:
+                if not more_coming or fileobj.unsent >= SEND_BATCH:
                     fileobj.push()
         if readable or writable:
             return readable, writable, []

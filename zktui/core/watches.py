@@ -293,7 +293,9 @@ class PersistentWatches:
             # kazoo knows types 1-4 only. The Java client makes these up itself; 3.8 never sends them.
             self._on_removed_by_server(watch)
             return
-        kazoo_reader(buffer, offset)  # kazoo's one-shot watchers first, exactly as without us
+        client = self._client
+        if watch.path in client._data_watchers or watch.path in client._child_watchers:
+            kazoo_reader(buffer, offset)  # kazoo's one-shot watchers first, exactly as without us
         self._deliver(self._table.match(watch.type, watch.path), EVENT_TYPE_MAP.get(watch.type), watch.path)
 
     def on_state(self, state: str) -> None:
@@ -317,8 +319,18 @@ class PersistentWatches:
         if not handlers or event_type is None or self._client._stopped.is_set():
             return
         event = WatchedEvent(event_type, self._client._state, self._client.unchroot(server_path))
-        for handler in handlers:
-            self._client.handler.dispatch_callback(Callback("watch", handler, (event,)))
+        # One callback for all of them: each dispatch wakes kazoo's callback thread, thousands of times a
+        # second in a storm, and the handlers still run one after another on that thread.
+        self._client.handler.dispatch_callback(Callback("watch", _call_each, (handlers, event)))
+
+
+def _call_each(handlers: list[Handler], event: WatchedEvent) -> None:
+    """kazoo's callback thread: one handler failing must not keep the event from the others."""
+    for handler in handlers:
+        try:
+            handler(event)
+        except Exception:
+            log.exception("watch handler %r failed on %s", handler, event)
 
 
 def mode_of(key: Key) -> int:
