@@ -1,9 +1,10 @@
-"""The live panel's rows for locks and groups: pure, from the tracker's views."""
+"""The live panel's rows for the servers, locks and groups: pure, from the poller's and tracker's views."""
 
 from __future__ import annotations
 
+from zktui.live.ensemble import EnsembleSnapshot, ServerState
 from zktui.live.tracker import EntryView, Handover, RecipeView
-from zktui.tui.widgets.live_panel import HANDOVERS_SHOWN, recipe_lines
+from zktui.tui.widgets.live_panel import HANDOVERS_SHOWN, ensemble_rows, recipe_lines
 
 
 def entry(node: str, seq: int | None, session: str, **extra) -> EntryView:
@@ -72,3 +73,23 @@ def test_members_and_contenders_show_the_identity_their_data_gives():
     assert any("api-1:8081" in row and "◆" in row for row in rows)
     assert entry("n", 1, "0x1", identity="worker-1").to_json()["identity"] == "worker-1"
     assert "identity" not in entry("n", 1, "0x1").to_json()
+
+
+def test_the_ensemble_table_aligns_its_columns_and_colours_each_mode():
+    snapshot = EnsembleSnapshot(0.0, (
+        ServerState("zk1.example:2181", "follower", zxid=0x3_0000_0012, latency_ms=0.25, connections=4,
+                    outstanding=0),
+        ServerState("zk2.example:2181", "leader", zxid=0x3_0000_0013, latency_ms=12.0, connections=11,
+                    outstanding=2),
+        ServerState("zk3.example:2181", "down"),
+    ))
+    heading, *rows = ensemble_rows(snapshot)
+    assert heading.plain.split() == ["server", "mode", "epoch", "zxid", "latency", "conns", "queued"]
+    assert rows[0].plain.split() == ["zk1.example:2181", "follower", "3", "0x300000012", "0.2", "ms", "4", "0"]
+    assert rows[2].plain == "zk3.example:2181  down"  # nothing known: no trailing blanks
+    # Every column starts where its heading does.
+    for column in ("mode", "zxid", "conns"):
+        start = heading.plain.index(column)
+        assert all(row.plain[start - 2:start] == "  " and row.plain[start] != " " for row in rows[:2])
+    styles = {row.plain[span.start:span.end].strip(): str(span.style) for row in rows for span in row.spans}
+    assert styles["leader"] == "bold green" and styles["down"] == "bold red" and styles["follower"] == "green"

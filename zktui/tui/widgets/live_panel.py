@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import time
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from zktui.core.escape import inert
 from zktui.live.ensemble import EnsembleSnapshot
 from zktui.live.timeline import TimelineEvent, highlights
+from zktui.tui.widgets.text_rows import TextRows
 
 MODE_STYLES = {
     "leader": "bold green",
@@ -29,10 +26,10 @@ REDRAW_INTERVAL_S = 0.25
 PANEL_ZOMBIE = "⚠ zombie (session on no server)"
 
 
-class LivePanel(VerticalScroll):
+class LivePanel(TextRows):
     """Scrolls when a busy ensemble has more locks and groups than rows; `L` gives it the whole column."""
 
-    DEFAULT_CSS = "LivePanel { height: auto; max-height: 40%; padding: 0 1; } LivePanel > Static { height: auto; }"
+    DEFAULT_CSS = "LivePanel { height: auto; max-height: 40%; padding: 0 1; }"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -40,11 +37,10 @@ class LivePanel(VerticalScroll):
         self.timeline_lines: list[str] = []
         self.recipe_lines: list[Text] = []
         self._drawn_at = 0.0
-        self._drawn_rows = -1
         self._draw_scheduled = False
 
-    def compose(self):
-        yield Static(Text("live panel: waiting for the first poll", style="dim"), id="live-body")
+    def on_mount(self) -> None:
+        self.set_rows([Text("live panel: waiting for the first poll", style="dim")])
 
     def show_ensemble(self, snapshot: EnsembleSnapshot) -> None:
         self.snapshot = snapshot
@@ -60,8 +56,7 @@ class LivePanel(VerticalScroll):
 
     def show_discovery(self, nodes_read: int) -> None:
         """Recipes are not known until the first walk ends: say how far it got."""
-        self.recipe_lines = [Text(f"finding locks, elections and groups… {nodes_read:,} nodes read", style="dim",
-                                  no_wrap=True, overflow="ellipsis")]
+        self.recipe_lines = [Text(f"finding locks, elections and groups… {nodes_read:,} nodes read", style="dim")]
         self._redraw()
 
     def _redraw(self) -> None:
@@ -78,34 +73,44 @@ class LivePanel(VerticalScroll):
     def _draw(self) -> None:
         self._draw_scheduled = False
         self._drawn_at = time.monotonic()
-        parts: list = []
+        rows: list[Text] = []
         if self.snapshot is not None:
-            table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold dim")
-            for column in ("server", "mode", "epoch", "zxid", "latency", "conns", "queued"):
-                table.add_column(column, no_wrap=True)
-            for server in self.snapshot.servers:
-                style = MODE_STYLES.get(server.mode, "")
-                table.add_row(
-                    inert(server.address),
-                    Text(server.mode, style=style),
-                    "" if server.zxid is None else str(server.zxid >> 32),
-                    "" if server.zxid is None else f"0x{server.zxid:x}",
-                    "" if server.latency_ms is None else f"{server.latency_ms:.1f} ms",
-                    "" if server.connections is None else str(server.connections),
-                    "" if server.outstanding is None else str(server.outstanding),
-                )
-            parts.append(table)
+            rows += ensemble_rows(self.snapshot)
         if self.timeline_lines:  # before the recipes: in a failover, what just happened comes first
-            parts.append(Text("timeline", style="bold dim"))
-            parts.extend(Text(inert(line), no_wrap=True, overflow="ellipsis") for line in self.timeline_lines)
-        parts.extend(self.recipe_lines)
-        if parts:
-            # Every row is one line (never wrapped): the same number of rows needs no new layout, which
-            # measures every pane of the screen again.
-            rows = (1 + len(self.snapshot.servers) if self.snapshot is not None else 0) + (
-                1 + len(self.timeline_lines) if self.timeline_lines else 0) + len(self.recipe_lines)
-            self.query_one("#live-body", Static).update(Group(*parts), layout=rows != self._drawn_rows)
-            self._drawn_rows = rows
+            rows.append(Text("timeline", style="bold dim"))
+            rows += [Text(inert(line)) for line in self.timeline_lines]
+        rows += self.recipe_lines
+        if rows:
+            self.set_rows(rows)
+
+
+ENSEMBLE_COLUMNS = ("server", "mode", "epoch", "zxid", "latency", "conns", "queued")
+
+
+def ensemble_rows(snapshot: EnsembleSnapshot) -> list[Text]:
+    """The servers as a table of aligned columns: a heading row, then one row per server."""
+    cells = [[
+        inert(server.address),
+        server.mode,
+        "" if server.zxid is None else str(server.zxid >> 32),
+        "" if server.zxid is None else f"0x{server.zxid:x}",
+        "" if server.latency_ms is None else f"{server.latency_ms:.1f} ms",
+        "" if server.connections is None else str(server.connections),
+        "" if server.outstanding is None else str(server.outstanding),
+    ] for server in snapshot.servers]
+    widths = [max(len(heading), *(len(row[i]) for row in cells)) for i, heading in enumerate(ENSEMBLE_COLUMNS)]
+    heading = _aligned(ENSEMBLE_COLUMNS, widths)
+    heading.stylize("bold dim")
+    return [heading, *(_aligned(row, widths, {1: MODE_STYLES.get(server.mode, "")})
+                       for server, row in zip(snapshot.servers, cells, strict=True))]
+
+
+def _aligned(cells, widths: list[int], styles: dict[int, str] | None = None) -> Text:
+    text = Text()
+    for column, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+        text.append(("  " if column else "") + cell.ljust(width), (styles or {}).get(column, ""))
+    text.rstrip()
+    return text
 
 
 def _age(ms: int | None) -> str:

@@ -12,60 +12,63 @@ from zktui.core.decode import HEX_BYTES_PER_LINE, VIEWS, hexdump, hexdump_width,
 from zktui.core.escape import inert
 from zktui.core.statview import stat_rows
 from zktui.core.zkformat import acl_to_json
+from zktui.tui.widgets.text_rows import TextRows
 
 # Highlighting a huge JSON document on every refresh would stall the screen: past this, plain text.
 HIGHLIGHT_LIMIT = 200_000
 MAX_LINES_SHOWN = 5_000
 
 
-class StatPane(Static):
+class StatPane(TextRows):
+    """The selected node's path, stat fields and ACL, one row each (the path and the ACL wrap to rows)."""
+
     DEFAULT_CSS = "StatPane { height: auto; padding: 0 1; }"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._shape: tuple | None = None  # what decides the pane's height, as last shown
+        self._shown: tuple | None = None  # show()'s arguments: drawn again when the width changes
+
+    @property
+    def content(self) -> Group:
+        """What the pane shows, as one renderable (tests read it as text)."""
+        return Group(*self.rows)
 
     def show(self, path: str, stat, acl, locked: bool = False, error: str | None = None) -> None:
-        title = Text(inert(path), style="bold")  # wrapped, never cut: the leaf is the part that matters
-        width = self.content_size.width
-        # A title that fits on one line leaves the height as it was; a longer one may wrap differently.
-        title_shape = 1 if width and title.cell_len <= width else title.plain
+        self._shown = (path, stat, acl, locked, error)
+        width = self.scrollable_content_region.width or 80  # before the first layout: any width will do
+        rows = self._wrapped(Text(inert(path), style="bold"), width)  # wrapped, never cut: the leaf matters
         if error:
-            self._update(Group(title, Text(error, style="red")), ("error", title_shape, error))
+            self.set_rows(rows + self._wrapped(Text(error, style="red"), width))
             return
-        rows = list(stat_rows(stat)) if stat is not None else []
-        table = _stat_lines(rows)
-        parts = [title, table]
+        rows += _stat_lines(list(stat_rows(stat)) if stat is not None else [])
         if locked:
-            parts.append(Text("🔒 no READ permission: data hidden (addauth to unlock)", style="yellow"))
-        acl_text = ""
+            rows += self._wrapped(Text("🔒 no READ permission: data hidden (addauth to unlock)", style="yellow"),
+                                  width)
         if acl:
-            acl_text = ", ".join(f"{inert(e['scheme'])}:{inert(e['id'])}:{e['perms']}" for e in acl_to_json(acl))
-            line = Text("ACL  ", style="cyan")
-            line.append(acl_text)
-            parts.append(line)
-        self._update(Group(*parts), ("stat", title_shape, len(rows), locked, acl_text))
+            line = Text.assemble(("ACL  ", "cyan"))
+            line.append(", ".join(f"{inert(e['scheme'])}:{inert(e['id'])}:{e['perms']}" for e in acl_to_json(acl)))
+            rows += self._wrapped(line, width)
+        self.set_rows(rows)
 
-    def _update(self, content, shape: tuple) -> None:
-        """A new layout measures every pane on screen again (tens of ms): only when the height may change.
-        The stat rows are one line each; the ACL and error lines wrap alike for the same text."""
-        self.update(content, layout=shape != self._shape)
-        self._shape = shape
+    def _wrapped(self, text: Text, width: int) -> list[Text]:
+        return list(text.wrap(self.app.console, width))
 
     def on_resize(self) -> None:
-        self._shape = None  # wrapping depends on the width
+        super().on_resize()
+        if self._shown is not None:
+            self.show(*self._shown)  # the path and the ACL wrap at the new width
 
 
-def _stat_lines(rows: list[tuple[str, str, str]]) -> Text:
-    """The stat fields in three aligned columns, one line each (cut, never wrapped). Plain text: a Rich
-    Table measured and drew itself on every key press, the largest part of moving the cursor."""
+def _stat_lines(rows: list[tuple[str, str, str]]) -> list[Text]:
+    """The stat fields in three aligned columns, one row each. Plain text: a Rich Table measured and
+    drew itself on every key press, the largest part of moving the cursor."""
     if not rows:
-        return Text()
+        return []
     name_width = max(len(name) for name, _, _ in rows)
     value_width = max(len(value) for _, value, _ in rows)
-    lines = [Text.assemble((name.ljust(name_width), "cyan"), " ", value.ljust(value_width), " ", (note, "dim"))
-             for name, value, note in rows]
-    return Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
+    return [Text.assemble((name.ljust(name_width), "cyan"), " ", value.ljust(value_width), " ", (note, "dim"),
+                          no_wrap=True, overflow="ellipsis")
+            for name, value, note in rows]
 
 
 class DataPane(VerticalScroll):
