@@ -6,6 +6,7 @@ Listeners are called on kazoo's connection thread: they must not block and must 
 
 from __future__ import annotations
 
+import copy
 import enum
 import logging
 import threading
@@ -55,9 +56,30 @@ class _BoundedResult(kazoo_handler_utils.AsyncResult):
         super().__init__(handler, threading.Condition, RequestTimeout)
 
     def get(self, block: bool = True, timeout: float | None = None):
+        """The value, or the error raised as a copy. Raising the stored error itself gave it a traceback
+        holding this frame, which holds the result, which holds the error: a reference cycle per failed
+        read (the live tracker reading members that already left, thousands a second in a churn), and
+        with it everything the caller's frame held. Cyclic garbage at that rate made the collector's
+        full passes take 50-100 ms on the event loop's thread (benchmarks: churn p99)."""
         if block and timeout is None:
             timeout = self._handler.request_timeout
-        return super().get(block, timeout)
+        with self._condition:
+            if block and not self.ready():
+                self._condition.wait(timeout)
+            exception = self._exception
+        if exception is None:
+            return self.value
+        if exception is kazoo_handler_utils._NONE:
+            raise self._timeout_factory()
+        raise _unshared(exception)
+
+
+def _unshared(exception: BaseException) -> BaseException:
+    """A copy of the error for one raise (same type, arguments and attributes; no traceback)."""
+    try:
+        return copy.copy(exception)
+    except Exception:  # an error type that cannot be rebuilt from its arguments: raise it as it is
+        return exception
 
 
 class _BoundedHandler(SequentialThreadingHandler):
