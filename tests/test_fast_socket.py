@@ -140,3 +140,37 @@ def test_sending_never_blocks_and_replies_are_still_read_when_the_peer_stops_rea
         except BlockingIOError:
             pass
     assert bytes(received) == chunk * 200 and ours.unsent == 0
+
+
+def test_take_frame_gives_whole_messages_only_and_never_waits(pair):
+    ours, peer = pair
+    peer.sendall(framed(b"one") + framed(b"two") + framed(b"three")[:6])
+    assert fast_socket.select([ours], [], [], 5)[0] == [ours]
+    # Nothing was read yet: the first call reads what the kernel has, without waiting.
+    assert ours.take_frame() == b"one"
+    assert ours.take_frame() == b"two"
+    started = time.monotonic()
+    assert ours.take_frame() is None  # "three" is not all there: left for kazoo's own (waiting) reads
+    assert time.monotonic() - started < 1
+    peer.sendall(framed(b"three")[6:])
+    assert fast_socket.select([ours], [], [], 5)[0] == [ours]
+    assert ours.take_frame() == b"three"
+    assert ours.take_frame() is None and ours.pending() == 0
+
+
+def test_with_replies_in_memory_the_wake_up_pipe_is_looked_at_once_per_interval(pair, monkeypatch):
+    ours, peer = pair
+    wake_read, wake_write = socket.socketpair()
+    try:
+        peer.sendall(framed(b"a") + framed(b"b") + framed(b"c"))
+        assert fast_socket.select([ours, wake_read], [], [], 5)[0] == [ours]
+        assert ours.take_frame() == b"a"
+        wake_write.send(b"\0")  # a request is queued
+        monkeypatch.setattr(fast_socket, "POLL_EVERY_S", 60.0)
+        assert fast_socket.select([ours, wake_read], [], [], 5)[0] == [ours]  # answered from memory
+        assert ours.take_frame() == b"b"
+        monkeypatch.setattr(fast_socket, "POLL_EVERY_S", 0.0)
+        assert set(fast_socket.select([ours, wake_read], [], [], 5)[0]) == {ours, wake_read}
+    finally:
+        wake_read.close()
+        wake_write.close()

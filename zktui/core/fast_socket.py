@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import select as select_module
+import socket
 import ssl
 import time
 
@@ -34,6 +35,7 @@ POLL_EVERY_S = 0.001
 _CAN_POLL = hasattr(select_module, "poll")
 _READABLE = (select_module.POLLIN | select_module.POLLERR | select_module.POLLHUP) if _CAN_POLL else 0
 _WRITABLE = (select_module.POLLOUT | select_module.POLLERR | select_module.POLLHUP) if _CAN_POLL else 0
+_DONT_WAIT = getattr(socket, "MSG_DONTWAIT", None)
 _NOT_NOW = (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
 
@@ -60,6 +62,21 @@ class BufferedSocket:
         del self._buffer[:size]  # bytearray drops from the front without copying the rest
         return taken
 
+    def _frame_end(self) -> int | None:
+        if len(self._buffer) < 4:
+            return None
+        end = 4 + int.from_bytes(self._buffer[:4], "big", signed=True)
+        return end if end >= 4 else None
+
+    def _fill_without_waiting(self) -> None:
+        if self._pending_below is not None or _DONT_WAIT is None:
+            return  # TLS: kazoo's own reads handle records and their retries
+        try:
+            chunk = self._sock.recv(RECV_CHUNK, _DONT_WAIT)
+        except (BlockingIOError, InterruptedError):
+            return
+        self._buffer += chunk  # b"" (the peer closed): kazoo's own read finds out and says so
+
     def pending(self) -> int:
         """Bytes readable without waiting: ours, plus what an SSL layer below holds."""
         below = self._pending_below() if self._pending_below is not None else 0
@@ -67,6 +84,20 @@ class BufferedSocket:
 
     def fileno(self) -> int:
         return self._sock.fileno()
+
+    def take_frame(self) -> bytes | None:
+        """The next length-prefixed message (a reply or an event) when all of it is in memory, else None
+        (then kazoo's own reads wait for the rest)."""
+        buffer = self._buffer
+        end = self._frame_end()
+        if end is None or len(buffer) < end:
+            self._fill_without_waiting()  # kazoo only asks once select said the socket is readable
+            end = self._frame_end()
+            if end is None or len(buffer) < end:
+                return None
+        frame = bytes(buffer[4:end])
+        del buffer[:end]
+        return frame
 
     def send(self, data) -> int:
         if not self._gathers:
@@ -120,6 +151,10 @@ def select(rlist, wlist, xlist, timeout=None):
     """
     if not rlist and wlist and all(isinstance(fileobj, BufferedSocket) for fileobj in wlist):
         return [], list(wlist), []  # kazoo asks before each send: a gathering socket always has room
+    first = rlist[0] if rlist and not wlist and not xlist else None
+    if (type(first) is BufferedSocket and first._buffer and not first._outgoing
+            and time.monotonic() - first.polled_at < POLL_EVERY_S):
+        return [first], [], []  # the loop below would decide the same, after building its lists
     if not _CAN_POLL or xlist:
         buffered = [fileobj for fileobj in rlist if (pending := _pending_of(fileobj)) and pending() > 0]
         return (buffered, [], []) if buffered else selector_select(rlist, wlist, xlist, timeout)
@@ -147,10 +182,11 @@ def select(rlist, wlist, xlist, timeout=None):
             now = time.monotonic()
             if all(now - fileobj.polled_at < POLL_EVERY_S for fileobj in buffered if isinstance(fileobj, BufferedSocket)):
                 return buffered, [], []
-            for fileobj in buffered:
-                if isinstance(fileobj, BufferedSocket):
-                    fileobj.polled_at = now
         events = _poll(masks, 0 if buffered else wait_s)
+        polled_at = time.monotonic()
+        for fileobj, _, _, ours in readers:
+            if ours:
+                fileobj.polled_at = polled_at  # the other objects were just looked at
         readable = buffered + [f for f, fd, _, _ in readers if events.get(fd, 0) & _READABLE and f not in buffered]
         writable = [f for f, fd in writers if events.get(fd, 0) & _WRITABLE]
         # kazoo's wake-up pipe readable: another request is on its way, let it join the batch.

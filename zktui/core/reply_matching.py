@@ -9,7 +9,8 @@ empties the queue, and the earlier request's reply, still to come, ended the thr
 
 `install` replaces this one client's `_read_socket` (an instance attribute, as watches does for watch
 events): an Auth reply goes to the oldest Auth waiting, and a reply for a request no longer waiting (kazoo
-already failed it) is dropped. Everything else is kazoo's own code.
+already failed it) is dropped. A message already whole in zktui's socket buffer is taken from it at once;
+everything else is kazoo's own code.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ import logging
 
 from kazoo.exceptions import AuthFailedError
 from kazoo.protocol.connection import AUTH_XID, PING_XID, WATCH_XID
+from kazoo.protocol.serialization import ReplyHeader
 from kazoo.protocol.states import KeeperState
+
+from zktui.core.fast_socket import BufferedSocket
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +31,13 @@ def install(client) -> None:
     connection = client._connection
 
     def read_socket(read_timeout):
-        header, buffer, offset = connection._read_header(read_timeout)
+        sock = connection._socket
+        frame = sock.take_frame() if isinstance(sock, BufferedSocket) else None
+        if frame is not None:  # whole in memory: no waits to arm (a storm brings thousands a second)
+            buffer = frame
+            header, offset = ReplyHeader.deserialize(buffer, 0)
+        else:
+            header, buffer, offset = connection._read_header(read_timeout)
         if header.xid == PING_XID:
             connection.ping_outstanding.clear()
         elif header.xid == AUTH_XID:
