@@ -26,6 +26,7 @@ class TextRows(ScrollView, can_focus=False):
         super().__init__(**kwargs)
         self.rows: list[Text] = []
         self._strips: LRUCache[tuple, Strip] = LRUCache(STRIPS_CACHED)
+        self._frame_style: tuple = (0, None)  # (width, base style) for the frame being rendered
 
     def set_rows(self, rows: list[Text]) -> None:
         """Show these rows. Only a change in their number needs a new layout (height: auto), which
@@ -35,10 +36,16 @@ class TextRows(ScrollView, can_focus=False):
         self.virtual_size = Size(0, len(rows))
         self.refresh(layout=height_changed)
 
+    def render_lines(self, crop):
+        # Once per frame, not per row: the widget's style walks every ancestor's background.
+        self._frame_style = (self.scrollable_content_region.width, self.rich_style)
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        width, base = self._frame_style
+        if base is None:  # called outside a frame
+            width, base = self.scrollable_content_region.width, self.rich_style
         if index >= len(self.rows) or width <= 0:
             return Strip.blank(max(width, 0), base)
         row = self.rows[index]
